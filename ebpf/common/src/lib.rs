@@ -1,0 +1,23 @@
+//! Event and configuration types shared by the eBPF programs and the tools.
+//!
+//! Every type here is `#[repr(C)]` plain data: the kernel side writes it into a
+//! ring buffer or reads it as a global, the user side reads the same bytes.
+#![no_std]
+
+pub mod opensnoop;
+pub mod tracepoint;
+
+/// Length of `task_struct.comm`, including the terminating NUL.
+pub const TASK_COMM_LEN: usize = 16;
+
+/// Marks types as plain old data for aya's map and global APIs.
+macro_rules! user_pod {
+    ($($ty:ty),* $(,)?) => {
+        $(
+            #[cfg(feature = "user")]
+            // SAFETY: repr(C), only integers and integer arrays, no padding holes read as values.
+            unsafe impl aya::Pod for $ty {}
+        )*
+    };
+}
+pub(crate) use user_pod;

@@ -1,0 +1,199 @@
+//! opensnoop, kernel side: remember the arguments of each open at syscall
+//! entry, and emit one event at syscall exit with the result.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::{
+        bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid,
+        bpf_probe_read_user, bpf_probe_read_user_str_bytes,
+    },
+    macros::{map, tracepoint},
+    maps::{HashMap, PerCpuArray, RingBuf},
+    programs::TracePointContext,
+};
+use bpfbin_common::{
+    opensnoop::{Config, EnterFields, Event},
+    tracepoint::FieldOffset,
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config {
+    pid: 0,
+    tid: 0,
+    uid: u32::MAX,
+    failed_only: 0,
+    _pad: 0,
+    open: EnterFields { filename: 0, flags: 0, mode: 0 },
+    openat: EnterFields { filename: 0, flags: 0, mode: 0 },
+    openat2: EnterFields { filename: 0, flags: 0, mode: 0 },
+    exit_ret: 0,
+    _pad2: 0,
+});
+
+/// Arguments seen at entry, by thread id, until the matching exit.
+#[derive(Clone, Copy)]
+struct Args {
+    fname: u64,
+    flags: u64,
+    mode: u32,
+}
+
+#[map]
+static START: HashMap<u32, Args> = HashMap::with_max_entries(10240, 0);
+
+#[map]
+static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
+
+/// Events that did not fit in the ring buffer, counted so none is lost silently.
+#[map]
+static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+
+/// Syscall arguments and return values are `long`s: 4 bytes on 32-bit kernels.
+#[cfg(bpf_target_arch = "arm")]
+type Long = i32;
+#[cfg(not(bpf_target_arch = "arm"))]
+type Long = i64;
+
+fn read_long(ctx: &TracePointContext, offset: FieldOffset) -> i64 {
+    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
+    unsafe { ctx.read_at::<Long>(offset as usize) }.map_or(0, |v| v as i64)
+}
+
+/// The `struct open_how` of openat2, whose first two members are flags and mode.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+}
+
+fn traced(config: &Config, id: u64) -> bool {
+    let (tgid, tid) = ((id >> 32) as u32, id as u32);
+    if config.pid != 0 && config.pid != tgid {
+        return false;
+    }
+    if config.tid != 0 && config.tid != tid {
+        return false;
+    }
+    config.uid == u32::MAX || config.uid == bpf_get_current_uid_gid() as u32
+}
+
+fn remember(id: u64, args: Args) -> u32 {
+    let tid = id as u32;
+    // A full map only costs this one open its event, as in libbpf-tools.
+    let _ = START.insert(&tid, &args, 0);
+    0
+}
+
+fn enter(ctx: &TracePointContext, fields: EnterFields) -> u32 {
+    let config = CONFIG.load();
+    let id = bpf_get_current_pid_tgid();
+    if !traced(&config, id) {
+        return 0;
+    }
+    remember(
+        id,
+        Args {
+            fname: read_long(ctx, fields.filename) as u64,
+            flags: read_long(ctx, fields.flags) as u64,
+            mode: read_long(ctx, fields.mode) as u32,
+        },
+    )
+}
+
+#[tracepoint]
+pub fn sys_enter_open(ctx: TracePointContext) -> u32 {
+    enter(&ctx, CONFIG.load().open)
+}
+
+#[tracepoint]
+pub fn sys_enter_openat(ctx: TracePointContext) -> u32 {
+    enter(&ctx, CONFIG.load().openat)
+}
+
+#[tracepoint]
+pub fn sys_enter_openat2(ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let id = bpf_get_current_pid_tgid();
+    if !traced(&config, id) {
+        return 0;
+    }
+    let how = read_long(&ctx, config.openat2.flags) as usize as *const OpenHow;
+    // SAFETY: a user pointer; a failed read leaves flags and mode at zero.
+    let how = unsafe { bpf_probe_read_user(how) }.unwrap_or(OpenHow { flags: 0, mode: 0 });
+    remember(
+        id,
+        Args {
+            fname: read_long(&ctx, config.openat2.filename) as u64,
+            flags: how.flags,
+            mode: how.mode as u32,
+        },
+    )
+}
+
+fn exit(ctx: &TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let id = bpf_get_current_pid_tgid();
+    let tid = id as u32;
+    // SAFETY: the value is copied out before the entry is removed below.
+    let Some(args) = (unsafe { START.get(&tid) }).copied() else {
+        return 0;
+    };
+    let _ = START.remove(&tid);
+    let ret = read_long(ctx, config.exit_ret);
+    if config.failed_only != 0 && ret >= 0 {
+        return 0;
+    }
+    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+        if let Some(lost) = LOST.get_ptr_mut(0) {
+            // SAFETY: per-CPU slot, no concurrent writer.
+            unsafe { *lost += 1 };
+        }
+        return 0;
+    };
+    let event = entry.as_mut_ptr();
+    // SAFETY: `event` points to reserved ring buffer memory of the right size;
+    // every field is written before submit.
+    unsafe {
+        (*event).pid = (id >> 32) as u32;
+        (*event).tid = tid;
+        (*event).uid = bpf_get_current_uid_gid() as u32;
+        (*event).ret = ret as i32;
+        (*event).flags = args.flags;
+        (*event).mode = args.mode;
+        (*event)._pad = 0;
+        (*event).comm = bpf_get_current_comm().unwrap_or([0; 16]);
+        if bpf_probe_read_user_str_bytes(args.fname as *const u8, &mut (*event).fname).is_err() {
+            (*event).fname[0] = 0;
+        }
+    }
+    entry.submit(0);
+    0
+}
+
+#[tracepoint]
+pub fn sys_exit_open(ctx: TracePointContext) -> u32 {
+    exit(&ctx)
+}
+
+#[tracepoint]
+pub fn sys_exit_openat(ctx: TracePointContext) -> u32 {
+    exit(&ctx)
+}
+
+#[tracepoint]
+pub fn sys_exit_openat2(ctx: TracePointContext) -> u32 {
+    exit(&ctx)
+}
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+#[unsafe(link_section = "license")]
+#[unsafe(no_mangle)]
+static LICENSE: [u8; 4] = *b"GPL\0";

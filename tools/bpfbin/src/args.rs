@@ -1,0 +1,179 @@
+//! Command lines as libbpf-tools' argp accepts them, parsed by argh.
+//!
+//! argh wants every flag as its own word; people type `-Tx`, `-p181` and
+//! `--pid=181`. Those forms are split before argh sees them.
+
+use std::{ffi::OsString, str::FromStr};
+
+use argh::{EarlyExit, FromArgs};
+
+use crate::error::{Error, Result};
+
+/// Parses this process's arguments. `with_value` lists the short options that
+/// take a value (e.g. "dnptu"); other letters in a cluster are switches.
+/// `--help` prints usage and exits 0; bad usage prints the error and the usage
+/// line and exits 2.
+pub fn parse<T: FromArgs>(with_value: &str) -> Result<T> {
+    let mut raw = std::env::args_os();
+    let program = raw.next().map(program_name).unwrap_or_default();
+    let words = raw
+        .map(|arg| arg.into_string().map_err(|arg| Error::usage(format!("argument is not valid UTF-8: {arg:?}"))))
+        .collect::<Result<Vec<_>>>()?;
+    parse_from(&program, &words, with_value)
+}
+
+/// `parse`, for given words; `program` is the tool's name.
+pub fn parse_from<T: FromArgs>(program: &str, words: &[String], with_value: &str) -> Result<T> {
+    let words = split_words(words, with_value);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    T::from_args(&[program], &words).map_err(|EarlyExit { output, status }| match status {
+        Ok(()) => {
+            print!("{output}");
+            Error::quiet()
+        }
+        Err(()) => {
+            let usage = T::from_args(&[program], &["--help"])
+                .err()
+                .and_then(|help| help.output.lines().next().map(str::to_owned))
+                .unwrap_or_default();
+            Error::usage(format!("{}\n{usage}", output.trim_end()))
+        }
+    })
+}
+
+fn program_name(arg0: OsString) -> String {
+    let arg0 = arg0.to_string_lossy();
+    arg0.rsplit('/').next().unwrap_or(&arg0).to_owned()
+}
+
+/// Splits `--long=value`, `-p181` and `-Tx` into separate words, as getopt does.
+fn split_words(words: &[String], with_value: &str) -> Vec<String> {
+    let mut out = Vec::with_capacity(words.len());
+    let mut iter = words.iter();
+    while let Some(word) = iter.next() {
+        if word == "--" {
+            out.push(word.clone());
+            out.extend(iter.by_ref().cloned());
+            break;
+        }
+        if let Some(long) = word.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((name, value)) => {
+                    out.push(format!("--{name}"));
+                    out.push(value.to_owned());
+                }
+                None => out.push(word.clone()),
+            }
+            continue;
+        }
+        let cluster = match word.strip_prefix('-') {
+            Some(rest) if rest.len() > 1 && rest.parse::<f64>().is_err() => rest,
+            _ => {
+                out.push(word.clone());
+                continue;
+            }
+        };
+        for (at, letter) in cluster.char_indices() {
+            out.push(format!("-{letter}"));
+            if with_value.contains(letter) {
+                let value = &cluster[at + letter.len_utf8()..];
+                if !value.is_empty() {
+                    out.push(value.to_owned());
+                }
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// A value that must be a whole number above zero (PIDs, TIDs, durations).
+pub fn positive<T: FromStr + PartialOrd + Default>(value: &str) -> std::result::Result<T, String> {
+    match value.parse::<T>() {
+        Ok(n) if n > T::default() => Ok(n),
+        _ => Err("expected a whole number greater than 0".into()),
+    }
+}
+
+/// A user ID: 0 to 4294967294 (4294967295 is "no user").
+pub fn uid(value: &str) -> std::result::Result<u32, String> {
+    match value.parse::<u32>() {
+        Ok(n) if n != u32::MAX => Ok(n),
+        _ => Err("expected a user ID from 0 to 4294967294".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::EXIT_USAGE;
+
+    fn split(words: &[&str]) -> Vec<String> {
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        split_words(&words, "dpn")
+    }
+
+    #[test]
+    fn clusters_of_switches_are_split() {
+        assert_eq!(split(&["-Tx"]), ["-T", "-x"]);
+    }
+
+    #[test]
+    fn attached_values_are_split() {
+        assert_eq!(split(&["-p181"]), ["-p", "181"]);
+        assert_eq!(split(&["-Tp181"]), ["-T", "-p", "181"]);
+        assert_eq!(split(&["-nfoo-bar"]), ["-n", "foo-bar"]);
+        assert_eq!(split(&["--pid=181"]), ["--pid", "181"]);
+    }
+
+    #[test]
+    fn plain_words_and_negative_numbers_are_kept() {
+        assert_eq!(split(&["-p", "181", "--json", "-1", "5"]), ["-p", "181", "--json", "-1", "5"]);
+        assert_eq!(split(&["--", "-Tx"]), ["--", "-Tx"]);
+    }
+
+    #[test]
+    fn positive_rejects_zero_negative_and_garbage() {
+        assert_eq!(positive::<u32>("181"), Ok(181));
+        assert!(positive::<u32>("0").is_err());
+        assert!(positive::<i64>("-3").is_err());
+        assert!(positive::<u32>("abc").is_err());
+        assert!(positive::<u32>("99999999999").is_err());
+    }
+
+    #[test]
+    fn uid_accepts_root_and_rejects_the_invalid_uid() {
+        assert_eq!(uid("0"), Ok(0));
+        assert!(uid("4294967295").is_err());
+        assert!(uid("-1").is_err());
+    }
+
+    /// Trace something.
+    #[derive(FromArgs, Debug)]
+    struct Demo {
+        /// a pid
+        #[argh(option, short = 'p', from_str_fn(positive))]
+        pid: Option<u32>,
+        /// timestamps
+        #[argh(switch, short = 'T')]
+        timestamp: bool,
+    }
+
+    #[test]
+    fn argh_sees_split_words() {
+        let demo: Demo = parse_from("demo", &["-Tp7".into()], "p").unwrap();
+        assert_eq!(demo.pid, Some(7));
+        assert!(demo.timestamp);
+    }
+
+    #[test]
+    fn bad_usage_is_status_two_with_the_usage_line() {
+        let err = parse_from::<Demo>("demo", &["--bogus".into()], "p").unwrap_err();
+        assert_eq!(err.code(), EXIT_USAGE);
+        let message = err.message().unwrap();
+        assert!(message.contains("--bogus"), "{message}");
+        assert!(message.contains("Usage: demo"), "{message}");
+        let err = parse_from::<Demo>("demo", &["-p".into(), "abc".into()], "p").unwrap_err();
+        assert!(err.message().unwrap().contains("greater than 0"));
+    }
+}

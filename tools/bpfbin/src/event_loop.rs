@@ -1,0 +1,132 @@
+//! The synchronous event loop: wait on the ring buffer, hand each record to
+//! the tool, stop on SIGINT/SIGTERM or when the duration is up, and report
+//! records the kernel had to drop.
+
+use std::{
+    io,
+    os::fd::AsRawFd,
+    sync::atomic::{AtomicBool, Ordering},
+    time::{Duration, Instant},
+};
+
+use aya::{
+    Ebpf,
+    maps::{MapData, PerCpuArray, RingBuf},
+};
+
+use crate::{
+    error::{Error, Result},
+    output::{Output, write_error},
+};
+
+/// Ring buffer map every tool's object defines.
+const EVENTS: &str = "EVENTS";
+/// Per-CPU count of records that did not fit in `EVENTS`.
+const LOST: &str = "LOST";
+
+/// Longest wait between checks of the stop flag and the lost counter.
+const TICK: Duration = Duration::from_millis(250);
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn request_stop(_signal: libc::c_int) {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// SIGINT and SIGTERM end the loop; the tool then detaches and prints its summary.
+fn stop_on_signals() -> Result<()> {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic; no SA_RESTART, so the
+        // wait in poll(2) returns at once.
+        let rc = unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = request_stop as *const () as libc::sighandler_t;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(signal, &action, std::ptr::null_mut())
+        };
+        if rc != 0 {
+            return Err(Error::context("installing signal handlers", io::Error::last_os_error()));
+        }
+    }
+    Ok(())
+}
+
+pub struct Events {
+    ring: RingBuf<MapData>,
+    lost: PerCpuArray<MapData, u64>,
+    lost_reported: u64,
+}
+
+impl Events {
+    /// Takes the `EVENTS` ring buffer and `LOST` counter from a loaded object.
+    pub fn new(ebpf: &mut Ebpf) -> Result<Self> {
+        let mut map = |name: &str| {
+            ebpf.take_map(name).ok_or_else(|| Error::new(format!("the eBPF object has no map {name}")))
+        };
+        let ring = RingBuf::try_from(map(EVENTS)?).map_err(|err| Error::context(EVENTS, err))?;
+        let lost = PerCpuArray::try_from(map(LOST)?).map_err(|err| Error::context(LOST, err))?;
+        Ok(Self { ring, lost, lost_reported: 0 })
+    }
+
+    /// Calls `handle` for each record until a signal arrives or `duration`
+    /// has passed. A closed output ends the loop quietly.
+    pub fn run(
+        &mut self,
+        duration: Option<Duration>,
+        out: &mut Output,
+        mut handle: impl FnMut(&mut Output, &[u8]) -> io::Result<()>,
+    ) -> Result<()> {
+        stop_on_signals()?;
+        let deadline = duration.map(|d| Instant::now() + d);
+        loop {
+            let wait = match deadline {
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => left.min(TICK),
+                    _ => break,
+                },
+                None => TICK,
+            };
+            if STOP.load(Ordering::Relaxed) {
+                break;
+            }
+            self.wait(wait)?;
+            self.drain(out, &mut handle)?;
+            self.report_lost();
+        }
+        self.drain(out, &mut handle)?;
+        self.report_lost();
+        Ok(())
+    }
+
+    fn wait(&self, timeout: Duration) -> Result<()> {
+        let mut fd = libc::pollfd { fd: self.ring.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // SAFETY: one valid pollfd.
+        let rc = unsafe { libc::poll(&mut fd, 1, timeout.as_millis() as libc::c_int) };
+        let err = io::Error::last_os_error();
+        if rc < 0 && err.kind() != io::ErrorKind::Interrupted {
+            return Err(Error::context("waiting for events", err));
+        }
+        Ok(())
+    }
+
+    fn drain(
+        &mut self,
+        out: &mut Output,
+        handle: &mut impl FnMut(&mut Output, &[u8]) -> io::Result<()>,
+    ) -> Result<()> {
+        while let Some(record) = self.ring.next() {
+            handle(out, &record).map_err(write_error)?;
+        }
+        out.flush()
+    }
+
+    /// Says on stderr how many records the kernel dropped since the last report.
+    fn report_lost(&mut self) {
+        let Ok(per_cpu) = self.lost.get(&0, 0) else { return };
+        let total: u64 = per_cpu.iter().sum();
+        if total > self.lost_reported {
+            eprintln!("Lost {} events", total - self.lost_reported);
+            self.lost_reported = total;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! The part every bpfbin tool shares. A tool reads like its libbpf-tools
+//! original: parse arguments, load the embedded object, attach, loop, print.
+//! Everything it would otherwise repeat lives here, kept small because every
+//! byte of it ends up in every tool.
+
+pub mod args;
+pub mod error;
+pub mod event_loop;
+pub mod load;
+pub mod output;
+pub mod text;
+pub mod time;
+pub mod tracefs;
+
+pub use error::{Error, Result};
+
+/// Runs a tool's body and exits with its status: 0 on success, 1 on a runtime
+/// failure, 2 on bad usage. Errors are one line on stderr, prefixed by the tool.
+pub fn main(tool: &str, body: impl FnOnce() -> Result<()>) -> ! {
+    let code = match body() {
+        Ok(()) => 0,
+        Err(err) => err.report(tool),
+    };
+    std::process::exit(code)
+}
+
+/// Sends `log` records to stderr; `-v` shows the debug ones.
+pub fn init_logging(verbose: bool) {
+    let level = if verbose { log::LevelFilter::Debug } else { log::LevelFilter::Warn };
+    // Fails only when a logger is already set, which leaves logging working.
+    let _ = simple_logger::SimpleLogger::new().with_level(level).init();
+}

@@ -1,0 +1,60 @@
+//! Loading a tool's embedded eBPF object and attaching its programs, with
+//! errors a person can act on.
+
+use aya::{
+    Ebpf, EbpfLoader, Pod,
+    programs::{ProgramError, TracePoint},
+};
+
+use crate::error::{Error, Result};
+
+/// Every tool's object has one read-only global of this name: its filters and
+/// the kernel layouts resolved at load time.
+const CONFIG: &str = "CONFIG";
+
+/// Loads `object` with `config` as its `CONFIG` global.
+pub fn load<C: Pod>(object: &[u8], config: &C) -> Result<Ebpf> {
+    raise_memlock_limit();
+    EbpfLoader::new()
+        .override_global(CONFIG, config, true)
+        .load(object)
+        .map_err(|err| Error::context("loading the eBPF object", err))
+}
+
+/// Kernels before 5.11 charge BPF maps to RLIMIT_MEMLOCK, often 64 KiB on
+/// boards; lift it as libbpf-tools do. Newer kernels ignore it.
+fn raise_memlock_limit() {
+    let unlimited = libc::rlimit { rlim_cur: libc::RLIM_INFINITY, rlim_max: libc::RLIM_INFINITY };
+    // SAFETY: a valid rlimit for the calling process.
+    if unsafe { libc::setrlimit(libc::RLIMIT_MEMLOCK, &unlimited) } != 0 {
+        log::debug!("raising RLIMIT_MEMLOCK: {}", std::io::Error::last_os_error());
+    }
+}
+
+/// Loads the program named like the tracepoint and attaches it to
+/// `category:name`. The link lives as long as `ebpf`.
+pub fn attach_tracepoint(ebpf: &mut Ebpf, category: &str, name: &str) -> Result<()> {
+    let program: &mut TracePoint = ebpf
+        .program_mut(name)
+        .ok_or_else(|| Error::new(format!("the eBPF object has no program {name}")))?
+        .try_into()
+        .map_err(|err| Error::context(format_args!("program {name}"), err))?;
+    program.load().map_err(|err| rejected(name, err))?;
+    program
+        .attach(category, name)
+        .map_err(|err| Error::context(format_args!("attaching to tracepoint {category}:{name}"), err))?;
+    log::debug!("attached {category}:{name}");
+    Ok(())
+}
+
+/// The verifier's log is long: it goes to the debug log (`-v`), the error stays one line.
+fn rejected(name: &str, err: ProgramError) -> Error {
+    match err {
+        ProgramError::LoadError { io_error, verifier_log } => {
+            log::debug!("verifier log of {name}:\n{verifier_log}");
+            let err = Error::context(format_args!("the kernel refused program {name}"), io_error);
+            Error::new(format!("{} (-v shows the verifier log)", err.message().unwrap_or_default()))
+        }
+        err => Error::context(format_args!("loading program {name}"), err),
+    }
+}

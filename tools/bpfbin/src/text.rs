@@ -1,0 +1,137 @@
+//! Printing bytes that came from the kernel: file names, comms, arguments.
+//!
+//! Anything a process chose (a file name with a newline or a terminal escape,
+//! invalid UTF-8) is escaped, so one event is one line and nothing reaches the
+//! terminal raw. Printable UTF-8 passes through unchanged.
+
+use std::io::{self, Write};
+
+/// The bytes before the first NUL, as the kernel's fixed-size strings hold them.
+pub fn c_str(bytes: &[u8]) -> &[u8] {
+    bytes.iter().position(|&b| b == 0).map_or(bytes, |end| &bytes[..end])
+}
+
+/// Writes `bytes` for a terminal or a line-oriented reader: control
+/// characters (C0, DEL, C1) as `\n`, `\t`, `\xHH` or `\u{HH}`, invalid UTF-8 as
+/// `\xHH`, and the backslash itself as `\\`, so every escape is unambiguous.
+pub fn write_text(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        let mut clean = 0;
+        for (at, c) in valid.char_indices() {
+            let escape = match c {
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\t' => "\\t",
+                '\r' => "\\r",
+                c if c.is_control() => "",
+                _ => continue,
+            };
+            out.write_all(valid[clean..at].as_bytes())?;
+            if escape.is_empty() {
+                let code = c as u32;
+                if code < 0x80 {
+                    write!(out, "\\x{code:02x}")?;
+                } else {
+                    write!(out, "\\u{{{code:x}}}")?;
+                }
+            } else {
+                out.write_all(escape.as_bytes())?;
+            }
+            clean = at + c.len_utf8();
+        }
+        out.write_all(valid[clean..].as_bytes())?;
+        for byte in chunk.invalid() {
+            write!(out, "\\x{byte:02x}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` as a JSON string, quotes included. Control characters are
+/// escaped and invalid UTF-8 becomes U+FFFD, so the output is valid JSON and
+/// safe on a terminal.
+pub fn write_json_str(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        let mut clean = 0;
+        for (at, c) in valid.char_indices() {
+            let escape = match c {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\t' => "\\t",
+                '\r' => "\\r",
+                c if c.is_control() => "",
+                _ => continue,
+            };
+            out.write_all(valid[clean..at].as_bytes())?;
+            if escape.is_empty() {
+                write!(out, "\\u{:04x}", c as u32)?;
+            } else {
+                out.write_all(escape.as_bytes())?;
+            }
+            clean = at + c.len_utf8();
+        }
+        out.write_all(valid[clean..].as_bytes())?;
+        if !chunk.invalid().is_empty() {
+            out.write_all(b"\\ufffd")?;
+        }
+    }
+    out.write_all(b"\"")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(bytes: &[u8]) -> String {
+        let mut out = Vec::new();
+        write_text(&mut out, bytes).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn json(bytes: &[u8]) -> String {
+        let mut out = Vec::new();
+        write_json_str(&mut out, bytes).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn c_str_stops_at_the_first_nul() {
+        assert_eq!(c_str(b"cat\0\0junk"), b"cat");
+        assert_eq!(c_str(b"full"), b"full");
+    }
+
+    #[test]
+    fn ordinary_paths_are_unchanged() {
+        assert_eq!(text(b"/etc/passwd"), "/etc/passwd");
+        assert_eq!(text("/tmp/caf\u{e9} \u{1f600}".as_bytes()), "/tmp/caf\u{e9} \u{1f600}");
+    }
+
+    #[test]
+    fn terminal_controls_never_pass_raw() {
+        assert_eq!(text(b"a\nb\tc\rd"), "a\\nb\\tc\\rd");
+        assert_eq!(text(b"\x1b[31mred\x07"), "\\x1b[31mred\\x07");
+        assert_eq!(text(b"del\x7f"), "del\\x7f");
+        // U+009B is a one-character CSI on some terminals.
+        assert_eq!(text("c1\u{9b}2J".as_bytes()), "c1\\u{9b}2J");
+        assert_eq!(text(b"back\\slash"), "back\\\\slash");
+    }
+
+    #[test]
+    fn invalid_utf8_is_shown_byte_by_byte() {
+        assert_eq!(text(b"bad\xff\xfeend"), "bad\\xff\\xfeend");
+        assert_eq!(text(b"cut\xe2\x82"), "cut\\xe2\\x82");
+    }
+
+    #[test]
+    fn json_strings_are_valid_and_safe() {
+        assert_eq!(json(b"/etc/passwd"), "\"/etc/passwd\"");
+        assert_eq!(json(b"a\"b\\c\nd\x1b"), "\"a\\\"b\\\\c\\nd\\u001b\"");
+        assert_eq!(json(b"x\xffy"), "\"x\\ufffdy\"");
+        assert_eq!(json("\u{9b}".as_bytes()), "\"\\u009b\"");
+        assert_eq!(json("caf\u{e9}".as_bytes()), "\"caf\u{e9}\"");
+    }
+}

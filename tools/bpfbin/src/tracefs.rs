@@ -1,0 +1,184 @@
+//! The kernel's tracing file system: which tracepoints exist on this kernel,
+//! and where their fields sit (from each event's `format` file).
+
+use std::{
+    fs, io,
+    path::{Path, PathBuf},
+};
+
+use crate::error::{Error, Result};
+
+const MOUNT_POINTS: [&str; 2] = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+
+pub struct Tracefs {
+    root: PathBuf,
+}
+
+impl Tracefs {
+    /// Finds tracefs, mounting it at /sys/kernel/tracing when it is not
+    /// mounted and this process may mount (boards often boot without it).
+    pub fn open() -> Result<Self> {
+        if let Some(root) = Self::find()? {
+            return Ok(Self { root });
+        }
+        mount()?;
+        Self::find()?.map(|root| Self { root }).ok_or_else(not_mounted)
+    }
+
+    fn find() -> Result<Option<PathBuf>> {
+        for root in MOUNT_POINTS {
+            let events = Path::new(root).join("events");
+            match fs::metadata(&events) {
+                Ok(meta) if meta.is_dir() => return Ok(Some(root.into())),
+                // Mounted but closed to this user: say so, not "not mounted".
+                Err(err) if err.kind() == io::ErrorKind::PermissionDenied => {
+                    return Err(Error::context(format_args!("reading {}", events.display()), err));
+                }
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether `category:name` exists on this kernel.
+    pub fn has_event(&self, category: &str, name: &str) -> bool {
+        self.root.join("events").join(category).join(name).is_dir()
+    }
+
+    /// The record layout of `category:name`.
+    pub fn format(&self, category: &str, name: &str) -> Result<Format> {
+        let path = self.root.join("events").join(category).join(name).join("format");
+        fs::read_to_string(&path)
+            .map(|text| Format { text })
+            .map_err(|err| match err.kind() {
+                io::ErrorKind::NotFound => Error::new(format!(
+                    "tracepoint {category}:{name} does not exist on this kernel"
+                )),
+                _ => Error::context(format_args!("reading {}", path.display()), err),
+            })
+    }
+}
+
+fn not_mounted() -> Error {
+    Error::new("tracefs is not mounted; mount it with: mount -t tracefs nodev /sys/kernel/tracing")
+}
+
+fn mount() -> Result<()> {
+    // SAFETY: NUL-terminated literals; mount(2) only reads them.
+    let rc = unsafe {
+        libc::mount(
+            c"nodev".as_ptr(),
+            c"/sys/kernel/tracing".as_ptr(),
+            c"tracefs".as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+    if rc == 0 {
+        log::debug!("mounted tracefs at /sys/kernel/tracing");
+        Ok(())
+    } else {
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EPERM) => Err(Error::context("tracefs is not mounted, and mounting it failed", err)),
+            _ => Err(not_mounted()),
+        }
+    }
+}
+
+/// A tracepoint's `format` file.
+pub struct Format {
+    text: String,
+}
+
+impl Format {
+    pub fn parse(text: &str) -> Self {
+        Self { text: text.to_owned() }
+    }
+
+    /// Offset of `field` in the record, if the tracepoint has that field.
+    pub fn offset(&self, field: &str) -> Option<u16> {
+        self.text.lines().find_map(|line| {
+            let line = line.trim_start();
+            let decl = line.strip_prefix("field:")?.split(';').next()?;
+            let name = decl.rsplit([' ', '*']).next()?;
+            let name = name.split('[').next()?;
+            if name != field {
+                return None;
+            }
+            let offset = line.split("offset:").nth(1)?.split(';').next()?;
+            offset.trim().parse().ok()
+        })
+    }
+
+    /// Offset of `field`, or an error naming the tracepoint and the field.
+    pub fn require(&self, field: &str, tracepoint: &str) -> Result<u16> {
+        self.offset(field)
+            .ok_or_else(|| Error::new(format!("tracepoint {tracepoint} has no field {field} on this kernel")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // As printed by x86_64 6.1 (8-byte slots) and armv7 6.12 (4-byte slots).
+    const OPENAT_64: &str = "name: sys_enter_openat\nID: 633\nformat:\n\
+        \tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\
+        \tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n\
+        \tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n\
+        \tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n\
+        \tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n\
+        \tfield:int dfd;\toffset:16;\tsize:8;\tsigned:0;\n\
+        \tfield:const char * filename;\toffset:24;\tsize:8;\tsigned:0;\n\
+        \tfield:int flags;\toffset:32;\tsize:8;\tsigned:0;\n\
+        \tfield:umode_t mode;\toffset:40;\tsize:8;\tsigned:0;\n\n\
+        print fmt: \"dfd: 0x%08lx\"\n";
+    const OPENAT_32: &str = "format:\n\
+        \tfield:int __syscall_nr;\toffset:8;\tsize:4;\tsigned:1;\n\
+        \tfield:int dfd;\toffset:12;\tsize:4;\tsigned:0;\n\
+        \tfield:const char * filename;\toffset:16;\tsize:4;\tsigned:0;\n\
+        \tfield:int flags;\toffset:20;\tsize:4;\tsigned:0;\n\
+        \tfield:umode_t mode;\toffset:24;\tsize:4;\tsigned:0;\n";
+
+    #[test]
+    fn offsets_of_64_bit_syscall_records() {
+        let format = Format::parse(OPENAT_64);
+        assert_eq!(format.offset("filename"), Some(24));
+        assert_eq!(format.offset("flags"), Some(32));
+        assert_eq!(format.offset("mode"), Some(40));
+        assert_eq!(format.offset("common_pid"), Some(4));
+    }
+
+    #[test]
+    fn offsets_of_32_bit_syscall_records() {
+        let format = Format::parse(OPENAT_32);
+        assert_eq!(format.offset("filename"), Some(16));
+        assert_eq!(format.offset("mode"), Some(24));
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        let format = Format::parse(OPENAT_64);
+        assert_eq!(format.offset("how"), None);
+        assert_eq!(format.offset("name"), None);
+        let err = format.require("how", "syscalls:sys_enter_openat").unwrap_err();
+        assert_eq!(err.message(), Some("tracepoint syscalls:sys_enter_openat has no field how on this kernel"));
+    }
+
+    #[test]
+    fn array_fields_are_found_by_name() {
+        let format = Format::parse("\tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;\n");
+        assert_eq!(format.offset("comm"), Some(8));
+    }
+
+    #[test]
+    fn this_kernels_openat_tracepoint_is_readable_when_present() {
+        let Ok(tracefs) = Tracefs::open() else { return };
+        if tracefs.has_event("syscalls", "sys_enter_openat") {
+            let format = tracefs.format("syscalls", "sys_enter_openat").unwrap();
+            assert!(format.offset("filename").is_some());
+        }
+        assert!(!tracefs.has_event("syscalls", "sys_enter_no_such_call"));
+    }
+}
