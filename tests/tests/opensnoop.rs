@@ -131,6 +131,28 @@ fn hostile_file_names_are_escaped() {
 }
 
 #[test]
+fn full_path_prefixes_relative_names_with_the_working_directory() {
+    let dir = unique_path("cwd");
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("relative.txt"), b"x").unwrap();
+    let mut snoop = Traced::start("opensnoop", &["-F", "-n", "cat"]);
+    let pid = Command::new("cat").arg("relative.txt").current_dir(&dir).stdout(Stdio::null()).spawn().unwrap();
+    let pid = pid.id().to_string();
+    let expected = format!("{}/relative.txt", dir.display());
+    let line = snoop.expect_line("the full path", |l| l.ends_with(&expected));
+    assert_eq!(columns(&line)[0], pid);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn full_path_without_btf_names_the_flag_to_use() {
+    let out = run("opensnoop", &["-F", "--btf", "/nonexistent/vmlinux"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("opensnoop: ") && stderr.contains("/nonexistent/vmlinux"), "{stderr}");
+}
+
+#[test]
 fn unknown_flags_print_usage_and_exit_2() {
     let out = run("opensnoop", &["--bogus"]);
     assert_eq!(out.status.code(), Some(2));

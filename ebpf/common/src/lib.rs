@@ -2,10 +2,14 @@
 //!
 //! Every type here is `#[repr(C)]` plain data: the kernel side writes it into a
 //! ring buffer or reads it as a global, the user side reads the same bytes.
+//! With the `kernel` feature, also the helpers the eBPF programs share.
 #![no_std]
 
+#[cfg(feature = "kernel")]
+pub mod kernel;
 pub mod opensnoop;
 pub mod tracepoint;
+pub mod vfs;
 
 /// Length of `task_struct.comm`, including the terminating NUL.
 pub const TASK_COMM_LEN: usize = 16;

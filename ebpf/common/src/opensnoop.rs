@@ -1,6 +1,11 @@
 //! opensnoop: one event per completed open(2), openat(2) or openat2(2).
 
-use crate::{TASK_COMM_LEN, tracepoint::FieldOffset, user_pod};
+use crate::{
+    TASK_COMM_LEN,
+    tracepoint::FieldOffset,
+    user_pod,
+    vfs::{CwdParts, PathWalk},
+};
 
 /// Bytes of the path kept per event, NUL included (libbpf-tools keeps 255).
 pub const FNAME_LEN: usize = 256;
@@ -28,13 +33,16 @@ pub struct Config {
     pub uid: u32,
     /// Only failed opens.
     pub failed_only: u8,
-    pub _pad: u8,
+    /// Send the working directory with relative paths (`-F`).
+    pub full_path: u8,
     pub open: EnterFields,
     pub openat: EnterFields,
     pub openat2: EnterFields,
     /// Offset of `ret` in `syscalls:sys_exit_open*` records.
     pub exit_ret: FieldOffset,
-    pub _pad2: u16,
+    pub _pad: u16,
+    /// Kernel struct layout for `full_path`.
+    pub walk: PathWalk,
 }
 
 /// One open, as the ring buffer carries it.
@@ -53,6 +61,14 @@ pub struct Event {
     pub comm: [u8; TASK_COMM_LEN],
     /// NUL-terminated path as the process passed it.
     pub fname: [u8; FNAME_LEN],
+}
+
+/// An open of a relative path with `-F`: the event and where it was opened from.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct FullPathEvent {
+    pub event: Event,
+    pub cwd: CwdParts,
 }
 
 user_pod!(Config, Event);

@@ -14,8 +14,9 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    opensnoop::{Config, EnterFields, Event},
-    tracepoint::FieldOffset,
+    kernel::{current_cwd, read_long},
+    opensnoop::{Config, EnterFields, Event, FullPathEvent},
+    vfs::PathWalk,
 };
 
 #[unsafe(no_mangle)]
@@ -24,12 +25,24 @@ static CONFIG: Global<Config> = Global::new(Config {
     tid: 0,
     uid: u32::MAX,
     failed_only: 0,
-    _pad: 0,
+    full_path: 0,
     open: EnterFields { filename: 0, flags: 0, mode: 0 },
     openat: EnterFields { filename: 0, flags: 0, mode: 0 },
     openat2: EnterFields { filename: 0, flags: 0, mode: 0 },
     exit_ret: 0,
-    _pad2: 0,
+    _pad: 0,
+    walk: PathWalk {
+        task_fs: 0,
+        fs_pwd_mnt: 0,
+        fs_pwd_dentry: 0,
+        dentry_name: 0,
+        dentry_parent: 0,
+        vfsmount_root: 0,
+        mount_mnt: 0,
+        mount_parent: 0,
+        mount_mountpoint: 0,
+        _pad: 0,
+    },
 });
 
 /// Arguments seen at entry, by thread id, until the matching exit.
@@ -49,17 +62,6 @@ static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
 /// Events that did not fit in the ring buffer, counted so none is lost silently.
 #[map]
 static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
-
-/// Syscall arguments and return values are `long`s: 4 bytes on 32-bit kernels.
-#[cfg(bpf_target_arch = "arm")]
-type Long = i32;
-#[cfg(not(bpf_target_arch = "arm"))]
-type Long = i64;
-
-fn read_long(ctx: &TracePointContext, offset: FieldOffset) -> i64 {
-    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
-    unsafe { ctx.read_at::<Long>(offset as usize) }.map_or(0, |v| v as i64)
-}
 
 /// The `struct open_how` of openat2, whose first two members are flags and mode.
 #[repr(C)]
@@ -146,31 +148,53 @@ fn exit(ctx: &TracePointContext) -> u32 {
     if config.failed_only != 0 && ret >= 0 {
         return 0;
     }
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        if let Some(lost) = LOST.get_ptr_mut(0) {
-            // SAFETY: per-CPU slot, no concurrent writer.
-            unsafe { *lost += 1 };
+    // SAFETY: a checked read of one byte of user memory.
+    let absolute = unsafe { bpf_probe_read_user(args.fname as *const u8) } == Ok(b'/');
+    if config.full_path != 0 && !absolute {
+        let Some(mut entry) = EVENTS.reserve::<FullPathEvent>(0) else {
+            count_lost();
+            return 0;
+        };
+        let event = entry.as_mut_ptr();
+        // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+        unsafe {
+            fill(&mut (*event).event, id, ret, &args);
+            current_cwd(&config.walk, &mut (*event).cwd);
         }
-        return 0;
-    };
-    let event = entry.as_mut_ptr();
-    // SAFETY: `event` points to reserved ring buffer memory of the right size;
-    // every field is written before submit.
-    unsafe {
-        (*event).pid = (id >> 32) as u32;
-        (*event).tid = tid;
-        (*event).uid = bpf_get_current_uid_gid() as u32;
-        (*event).ret = ret as i32;
-        (*event).flags = args.flags;
-        (*event).mode = args.mode;
-        (*event)._pad = 0;
-        (*event).comm = bpf_get_current_comm().unwrap_or([0; 16]);
-        if bpf_probe_read_user_str_bytes(args.fname as *const u8, &mut (*event).fname).is_err() {
-            (*event).fname[0] = 0;
-        }
+        entry.submit(0);
+    } else {
+        let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+            count_lost();
+            return 0;
+        };
+        // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+        unsafe { fill(&mut *entry.as_mut_ptr(), id, ret, &args) };
+        entry.submit(0);
     }
-    entry.submit(0);
     0
+}
+
+fn fill(event: &mut Event, id: u64, ret: i64, args: &Args) {
+    event.pid = (id >> 32) as u32;
+    event.tid = id as u32;
+    event.uid = bpf_get_current_uid_gid() as u32;
+    event.ret = ret as i32;
+    event.flags = args.flags;
+    event.mode = args.mode;
+    event._pad = 0;
+    event.comm = bpf_get_current_comm().unwrap_or([0; 16]);
+    // SAFETY: a checked read of a user string into a buffer we own.
+    if unsafe { bpf_probe_read_user_str_bytes(args.fname as *const u8, &mut event.fname) }.is_err() {
+        event.fname[0] = 0;
+    }
+}
+
+/// Counts an event that did not fit in the ring buffer.
+fn count_lost() {
+    if let Some(lost) = LOST.get_ptr_mut(0) {
+        // SAFETY: per-CPU slot, no concurrent writer.
+        unsafe { *lost += 1 };
+    }
 }
 
 #[tracepoint]

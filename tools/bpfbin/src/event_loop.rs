@@ -16,11 +16,10 @@ use aya::{
 
 use crate::{
     error::{Error, Result},
+    load::EVENTS,
     output::{Output, write_error},
 };
 
-/// Ring buffer map every tool's object defines.
-const EVENTS: &str = "EVENTS";
 /// Per-CPU count of records that did not fit in `EVENTS`.
 const LOST: &str = "LOST";
 

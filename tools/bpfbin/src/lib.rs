@@ -4,6 +4,7 @@
 //! byte of it ends up in every tool.
 
 pub mod args;
+pub mod btf;
 pub mod error;
 pub mod event_loop;
 pub mod load;
@@ -11,6 +12,7 @@ pub mod output;
 pub mod text;
 pub mod time;
 pub mod tracefs;
+pub mod vfs;
 
 pub use error::{Error, Result};
 

@@ -11,12 +11,19 @@ use crate::error::{Error, Result};
 /// Every tool's object has one read-only global of this name: its filters and
 /// the kernel layouts resolved at load time.
 const CONFIG: &str = "CONFIG";
+/// The ring buffer every tool's object sends its events through.
+pub(crate) const EVENTS: &str = "EVENTS";
 
-/// Loads `object` with `config` as its `CONFIG` global.
-pub fn load<C: Pod>(object: &[u8], config: &C) -> Result<Ebpf> {
+/// Loads `object` with `config` as its `CONFIG` global; `events_bytes`
+/// resizes its `EVENTS` ring buffer (a power of two) for large events.
+pub fn load<C: Pod>(object: &[u8], config: &C, events_bytes: Option<u32>) -> Result<Ebpf> {
     raise_memlock_limit();
-    EbpfLoader::new()
-        .override_global(CONFIG, config, true)
+    let mut loader = EbpfLoader::new();
+    loader.override_global(CONFIG, config, true);
+    if let Some(bytes) = events_bytes {
+        loader.map_max_entries(EVENTS, bytes);
+    }
+    loader
         .load(object)
         .map_err(|err| Error::context("loading the eBPF object", err))
 }

@@ -1,6 +1,6 @@
 //! opensnoop: trace open family syscalls, as libbpf-tools' opensnoop does.
 
-use std::{io::Write, time::Duration};
+use std::{io::Write, path::PathBuf, time::Duration};
 
 use argh::FromArgs;
 use bpfbin::{
@@ -12,9 +12,10 @@ use bpfbin::{
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
     tracefs::Tracefs,
+    vfs::{full_path, path_walk},
 };
 use bpfbin_common::{
-    opensnoop::{Config, EnterFields, Event},
+    opensnoop::{Config, EnterFields, Event, FullPathEvent},
     tracepoint::ABSENT,
 };
 
@@ -33,6 +34,7 @@ static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/op
 ///   opensnoop -d 10     # trace for 10 seconds only
 ///   opensnoop -n main   # only print process names containing "main"
 ///   opensnoop -e        # show extended fields
+///   opensnoop -F        # show full path for an open file
 ///   opensnoop --json    # one JSON object per line
 #[derive(FromArgs)]
 struct Args {
@@ -66,9 +68,15 @@ struct Args {
     /// failed opens only
     #[argh(switch, short = 'x')]
     failed: bool,
+    /// show full path
+    #[argh(switch, short = 'F')]
+    full_path: bool,
     /// print one JSON object per event instead of columns
     #[argh(switch)]
     json: bool,
+    /// kernel BTF file for -F, when the kernel has none of its own
+    #[argh(option)]
+    btf: Option<PathBuf>,
 }
 
 /// The open family; `open` is missing on arm64 and `openat2` before 5.6.
@@ -88,6 +96,8 @@ fn run() -> Result<()> {
         tid: args.tid.unwrap_or(0),
         uid: args.uid.unwrap_or(u32::MAX),
         failed_only: args.failed.into(),
+        full_path: args.full_path.into(),
+        walk: if args.full_path { path_walk(args.btf.as_deref())? } else { Default::default() },
         ..Config::default()
     };
     let mut present = Vec::new();
@@ -112,7 +122,8 @@ fn run() -> Result<()> {
         ));
     }
 
-    let mut ebpf = load(OBJECT, &config)?;
+    // Full-path events are 17 times larger: keep room for as many.
+    let mut ebpf = load(OBJECT, &config, args.full_path.then_some(4 << 20))?;
     for (enter, exit) in &present {
         attach_tracepoint(&mut ebpf, "syscalls", enter)?;
         attach_tracepoint(&mut ebpf, "syscalls", exit)?;
@@ -125,12 +136,13 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(args.duration.map(Duration::from_secs), &mut out, |out, record| {
-        let Some(event) = read_event(record) else { return Ok(()) };
+        let Some((event, path)) = read_event(record) else { return Ok(()) };
         let comm = c_str(&event.comm);
         if args.name.as_deref().is_some_and(|name| !contains(comm, name.as_bytes())) {
             return Ok(());
         }
-        if args.json { print_json(out, &event) } else { print_columns(out, &args, &event) }
+        let path = path.as_deref().unwrap_or(c_str(&event.fname));
+        if args.json { print_json(out, &event, path) } else { print_columns(out, &args, &event, path) }
     })
 }
 
@@ -150,10 +162,17 @@ fn enter_fields(tracefs: &Tracefs, syscall: &str, enter: &str) -> Result<EnterFi
     })
 }
 
-fn read_event(record: &[u8]) -> Option<Event> {
+/// The event, and with `-F` the full path of a relative name.
+fn read_event(record: &[u8]) -> Option<(Event, Option<Vec<u8>>)> {
+    if record.len() >= size_of::<FullPathEvent>() {
+        // SAFETY: the kernel side wrote a FullPathEvent; read_unaligned copes with any alignment.
+        let full = unsafe { record.as_ptr().cast::<FullPathEvent>().read_unaligned() };
+        let path = full_path(&full.cwd, c_str(&full.event.fname));
+        return Some((full.event, Some(path)));
+    }
     (record.len() >= size_of::<Event>())
-        // SAFETY: the kernel side writes exactly an Event; read_unaligned copes with any alignment.
-        .then(|| unsafe { record.as_ptr().cast::<Event>().read_unaligned() })
+        // SAFETY: as above, for an Event.
+        .then(|| (unsafe { record.as_ptr().cast::<Event>().read_unaligned() }, None))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -179,7 +198,7 @@ fn fd_err(ret: i32) -> (i32, i32) {
     if ret >= 0 { (ret, 0) } else { (-1, -ret) }
 }
 
-fn print_columns(out: &mut Output, args: &Args, e: &Event) -> std::io::Result<()> {
+fn print_columns(out: &mut Output, args: &Args, e: &Event, path: &[u8]) -> std::io::Result<()> {
     if args.timestamp {
         out.write_all(&local_hms())?;
         out.write_all(b" ")?;
@@ -200,7 +219,7 @@ fn print_columns(out: &mut Output, args: &Args, e: &Event) -> std::io::Result<()
             write!(out, "{:08o} n/a  ", e.flags)?;
         }
     }
-    write_text(out, c_str(&e.fname))?;
+    write_text(out, path)?;
     out.write_all(b"\n")
 }
 
@@ -210,11 +229,11 @@ fn has_mode(e: &Event) -> bool {
     e.mode != 0 || flags & libc::O_CREAT != 0 || flags & libc::O_TMPFILE == libc::O_TMPFILE
 }
 
-fn print_json(out: &mut Output, e: &Event) -> std::io::Result<()> {
+fn print_json(out: &mut Output, e: &Event, path: &[u8]) -> std::io::Result<()> {
     let (fd, err) = fd_err(e.ret);
     write!(out, "{{\"ts_us\":{},\"uid\":{},\"pid\":{},\"tid\":{},\"comm\":", unix_micros(), e.uid, e.pid, e.tid)?;
     write_json_str(out, c_str(&e.comm))?;
     write!(out, ",\"fd\":{fd},\"err\":{err},\"flags\":{},\"mode\":{},\"path\":", e.flags, e.mode)?;
-    write_json_str(out, c_str(&e.fname))?;
+    write_json_str(out, path)?;
     out.write_all(b"}\n")
 }

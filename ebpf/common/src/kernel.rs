@@ -1,0 +1,76 @@
+//! Kernel-side helpers shared by the eBPF programs.
+
+use aya_ebpf::{
+    helpers::{bpf_get_current_task, bpf_probe_read_kernel, bpf_probe_read_kernel_str_bytes},
+    programs::TracePointContext,
+};
+
+use crate::{
+    tracepoint::FieldOffset,
+    vfs::{CwdParts, MAX_PATH_DEPTH, PathWalk},
+};
+
+/// The kernel's `long` and pointers are 4 bytes on 32-bit kernels. The
+/// object is built per architecture, so this is known at build time.
+#[cfg(bpf_target_arch = "arm")]
+type Long = i32;
+#[cfg(not(bpf_target_arch = "arm"))]
+type Long = i64;
+#[cfg(bpf_target_arch = "arm")]
+type Pointer = u32;
+#[cfg(not(bpf_target_arch = "arm"))]
+type Pointer = u64;
+
+/// Reads a `long` (a syscall argument or return value) from a tracepoint record.
+pub fn read_long(ctx: &TracePointContext, offset: FieldOffset) -> i64 {
+    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
+    unsafe { ctx.read_at::<Long>(offset as usize) }.map_or(0, |v| v as i64)
+}
+
+/// Reads the kernel pointer stored at `base + offset`.
+fn read_pointer(base: u64, offset: u16) -> Result<u64, i32> {
+    let at = (base + offset as u64) as usize as *const Pointer;
+    // SAFETY: a checked read of kernel memory; a bad address is an Err.
+    unsafe { bpf_probe_read_kernel(at) }.map(|p| p as u64)
+}
+
+/// Fills `out` with the current task's working directory, innermost name
+/// first, crossing mount points up to the root.
+pub fn current_cwd(walk: &PathWalk, out: &mut CwdParts) {
+    out.count = 0;
+    out.failed = match walk_cwd(walk, out) {
+        Ok(()) => 0,
+        Err(_) => 1,
+    };
+}
+
+fn walk_cwd(walk: &PathWalk, out: &mut CwdParts) -> Result<(), i32> {
+    // SAFETY: the helper has no preconditions.
+    let task = unsafe { bpf_get_current_task() };
+    let fs = read_pointer(task, walk.task_fs)?;
+    let mut dentry = read_pointer(fs, walk.fs_pwd_dentry)?;
+    let vfsmount = read_pointer(fs, walk.fs_pwd_mnt)?;
+    let mut mount = vfsmount - walk.mount_mnt as u64;
+    let mut mount_root = read_pointer(vfsmount, walk.vfsmount_root)?;
+    for depth in 0..MAX_PATH_DEPTH {
+        let name = read_pointer(dentry, walk.dentry_name)?;
+        // SAFETY: a checked read of a kernel string into a buffer we own.
+        unsafe { bpf_probe_read_kernel_str_bytes(name as usize as *const u8, &mut out.parts[depth]) }?;
+        out.count = depth as u32 + 1;
+        let parent = read_pointer(dentry, walk.dentry_parent)?;
+        if dentry != parent && dentry != mount_root {
+            dentry = parent;
+            continue;
+        }
+        // The root of a mount: go on from where it is mounted, unless this
+        // is the root of everything.
+        let mount_parent = read_pointer(mount, walk.mount_parent)?;
+        if mount_parent == mount {
+            break;
+        }
+        dentry = read_pointer(mount, walk.mount_mountpoint)?;
+        mount = mount_parent;
+        mount_root = read_pointer(mount + walk.mount_mnt as u64, walk.vfsmount_root)?;
+    }
+    Ok(())
+}
