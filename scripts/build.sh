@@ -1,0 +1,90 @@
+#!/bin/sh
+# Build every tool (tools/*/ with a src/main.rs, except the tools/bpfbin
+# library) as a static release binary into dist/<RUST_TARGET>/<tool>.
+#
+# usage: scripts/build.sh [x86_64|aarch64|armv7|all]   (default: all)
+# Run scripts/setup.sh once first.
+set -eu
+cd "$(dirname "$0")/.."
+
+case ${1:-all} in
+all) arches=$(for f in targets/*.env; do basename "$f" .env; done) ;;
+*) [ -f "targets/$1.env" ] || { echo "build: no targets/$1.env" >&2; exit 2; }
+   arches=$1 ;;
+esac
+
+tools=
+for m in tools/*/src/main.rs; do
+    t=${m#tools/}
+    t=${t%%/*}
+    [ "$t" = bpfbin ] || tools="$tools $t"
+done
+[ -n "$tools" ] || { echo "build: no tools found" >&2; exit 1; }
+
+# aya-build builds the kernel side with -Z build-std=core through it.
+export RUSTC_BOOTSTRAP=1
+# These would replace the per-target flags of .cargo/config.toml.
+unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+cache=${BPFBIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bpfbin}
+
+for arch in $arches; do
+    # Subshell: each env file's settings stay with its own target.
+    (
+    BUILD_STD='' STD_FEATURES=''
+    # shellcheck disable=SC1090
+    . "./targets/$arch.env"
+    set --
+    for t in $tools; do set -- "$@" -p "$t"; done
+    # Added to .cargo/config.toml's flags for this target only, so neither
+    # build scripts nor the bpfel-unknown-none build see them.
+    flags=
+    if [ "$BUILD_STD" = 1 ]; then
+        # Command line only: an [unstable] table or CARGO_UNSTABLE_* would
+        # also reach the bpfel-unknown-none build.
+        set -- "$@" -Z build-std=std,panic_abort
+        [ -z "$STD_FEATURES" ] || set -- "$@" -Z "build-std-features=$STD_FEATURES"
+        # With std rebuilt, a panic (there should be none: every error is a
+        # message) aborts at once, leaving out the formatting and unwinding
+        # code std otherwise keeps for it: ~100 KB per tool.
+        flags="-Zunstable-options -Cpanic=immediate-abort"
+    fi
+    if [ ! -d "$(rustc --print sysroot)/lib/rustlib/$RUST_TARGET" ]; then
+        # No rustup std, so no crt objects nor libc.a: use setup.sh's sysroot.
+        sysroot=$cache/sysroot/$RUST_TARGET
+        [ -s "$sysroot/libc.a" ] || { echo "build: no $sysroot; run scripts/setup.sh" >&2; exit 1; }
+        flags="$flags -L native=$sysroot"
+    fi
+    var=CARGO_TARGET_$(echo "$RUST_TARGET" | tr 'a-z-' 'A-Z_')_RUSTFLAGS
+    export "$var=$flags"
+    start=$(date +%s)
+    echo "build: $RUST_TARGET:$tools" >&2
+    dist=dist/$RUST_TARGET
+    rm -rf "$dist"
+    mkdir -p "$dist/ebpf"
+    # JSON on stdout tells where each binary and build-script OUT_DIR is.
+    cargo build --release --target "$RUST_TARGET" --message-format=json-render-diagnostics "$@" \
+        > "$dist/cargo.json"
+    echo "build: $RUST_TARGET built in $(($(date +%s) - start)) s" >&2
+
+    [ ! -f scripts/check-btf.sh ] || cp scripts/check-btf.sh "$dist/"
+    msg() { # $1 reason, $2 field: value for tool $t in cargo's messages
+        grep "\"reason\":\"$1\".*/tools/$t#" "$dist/cargo.json" |
+            sed -n "s|.*\"$2\":\"\([^\"]*\)\".*|\1|p" | tail -n1
+    }
+    bad=
+    for t in $tools; do
+        cp "$(msg compiler-artifact executable)" "$dist/$t"
+        # The kernel-side object aya-build embedded, for builds that cannot
+        # run aya-build (BPFBIN_EBPF_DIR, see Cross.toml).
+        cp "$(msg build-script-executed out_dir)/$t" "$dist/ebpf/$t"
+        what=$(file -b "$dist/$t")
+        case $what in
+        *"statically linked"* | *"static-pie linked"*) verdict=static ;;
+        *) verdict="NOT STATIC"; bad=1 ;;
+        esac
+        printf '%-40s %8s bytes  %s  (%s)\n' "$dist/$t" "$(wc -c < "$dist/$t")" "$verdict" "$what"
+    done
+    rm "$dist/cargo.json"
+    [ -z "$bad" ] || { echo "build: $RUST_TARGET: binaries above are not static" >&2; exit 1; }
+    )
+done
