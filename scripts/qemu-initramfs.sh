@@ -1,0 +1,74 @@
+#!/bin/bash
+# Build the test initramfs for one arch: Debian's static busybox, /init =
+# tests/qemu/init.sh, the guest checks, and every file of dist/<RUST_TARGET>/.
+#
+# usage: scripts/qemu-initramfs.sh ARCH     prints the path of the cpio.gz
+# Rebuilt only when an input changed (hash of all inputs), so it is cheap to
+# call before every boot.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cache=${BPFBIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bpfbin}
+[ $# -eq 1 ] || { echo "usage: $0 ARCH" >&2; exit 2; }
+arch=$1
+[ -f "$here/targets/$arch.env" ] || { echo "qemu-initramfs: unknown arch $arch" >&2; exit 2; }
+# shellcheck disable=SC1090
+. "$here/targets/$arch.env"
+
+out=$cache/initramfs/$arch.cpio.gz
+mkdir -p "$cache/initramfs"
+
+# bookworm's busybox-static for every arch: one known applet set everywhere.
+# The resolved .deb is remembered for a day, like fetch-deb.sh's lists.
+bbref=$cache/initramfs/$arch.busybox
+bbdeb=$(cat "$bbref" 2>/dev/null || true)
+if [ -z "$(find "$bbref" -mtime -1 2>/dev/null)" ] || [ ! -s "$bbdeb" ]; then
+    bbdeb=$("$here/scripts/fetch-deb.sh" "$DEBIAN_ARCH" bookworm busybox-static | tail -n1)
+    echo "$bbdeb" > "$bbref"
+fi
+dist=$here/dist/$RUST_TARGET
+
+inputs() { # every input file, stable order
+    echo "$bbdeb"
+    find "$here/tests/qemu" -type f | sort
+    [ -d "$dist" ] && find "$dist" -maxdepth 1 -type f | sort
+    true
+}
+hash=$(inputs | while read -r f; do echo "$f"; sha256sum < "$f"; done | sha256sum | cut -c1-16)
+if [ -s "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ]; then
+    echo "$out"
+    exit 0
+fi
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc,checks,lib/bpfbin}
+dpkg-deb --fsys-tarfile "$bbdeb" | tar -x -O ./bin/busybox > "$root/bin/busybox"
+chmod 755 "$root/bin/busybox"
+# /bin/sh is needed to start /init; init runs `busybox --install -s` for the
+# other applets (the foreign-arch busybox cannot list them on this host).
+ln -s busybox "$root/bin/sh"
+install -m 755 "$here/tests/qemu/init.sh" "$root/init"
+install -m 644 "$here/tests/qemu/lib.sh" "$root/lib/bpfbin/lib.sh"
+for f in "$here"/tests/qemu/checks/*.sh; do
+    install -m 755 "$f" "$root/checks/"
+done
+n=0
+if [ -d "$dist" ]; then
+    for f in "$dist"/*; do
+        [ -f "$f" ] || continue
+        install -m 755 "$f" "$root/usr/sbin/"
+        n=$((n + 1))
+    done
+fi
+mknod -m 600 "$root/dev/console" c 5 1
+mknod -m 666 "$root/dev/null" c 1 3
+echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
+echo "root:x:0:" > "$root/etc/group"
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --owner=0:0 --reproducible --quiet) |
+    gzip -9n > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "$hash" > "$out.hash"
+echo "qemu-initramfs: $arch: $(du -k "$out" | cut -f1) KiB, $n file(s) from dist/$RUST_TARGET" >&2
+echo "$out"

@@ -1,0 +1,95 @@
+# Helpers sourced by tests/qemu/checks/*.sh in the guest (busybox ash).
+# A check is run as `sh /checks/NAME.sh NAME` and must call exactly one of
+# pass/fail/skip, which print the line the host parses and exit.
+CHECK=${1:-${0##*/}}
+CHECK=${CHECK%.sh}
+
+result() { # STATUS REASON...
+    status=$1
+    shift
+    # one line, whatever the reason contains
+    echo "BPFBIN-RESULT $CHECK $status $(echo "$*" | tr '\n\r\t' '   ' | sed 's/ *$//')"
+    exit 0
+}
+pass() { result PASS "$@"; }
+fail() { result FAIL "$@"; }
+skip() { result SKIP "$@"; }
+
+# Path of a built tool from dist/, or empty.
+tool() {
+    for dir in /usr/sbin /usr/bin /sbin /bin; do
+        [ -x "$dir/$1" ] && { echo "$dir/$1"; return 0; }
+    done
+    return 1
+}
+
+# wait_for FILE PATTERN SECONDS [PID]: poll until grep -E matches in FILE.
+# Returns 1 on timeout, 2 if PID exited before the match.
+wait_for() {
+    n=0
+    while [ "$n" -lt $(($3 * 5)) ]; do
+        grep -Eq "$2" "$1" 2>/dev/null && return 0
+        if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+            grep -Eq "$2" "$1" 2>/dev/null && return 0
+            return 2
+        fi
+        sleep 0.2
+        n=$((n + 1))
+    done
+    return 1
+}
+
+# Whether the kernel exposes BTF, as the tools see it.
+have_btf() { [ -r /sys/kernel/btf/vmlinux ]; }
+
+# The "no BTF" kernel: the expectation from the command line, else reality.
+expect_no_btf() {
+    case ${BPFBIN_EXPECT_BTF:-} in
+    0) return 0 ;;
+    1) return 1 ;;
+    *) ! have_btf ;;
+    esac
+}
+
+# start_traced OUT HEADER_PATTERN BIN ARGS...: start a tool in the background
+# with its stdout and stderr in OUT, and wait until it printed its header
+# (attached). Sets TRACED_PID. Returns as wait_for does.
+start_traced() {
+    out=$1 header=$2
+    shift 2
+    "$@" > "$out" 2>&1 &
+    TRACED_PID=$!
+    # Loading and attaching is slow under TCG (BTF, verifier).
+    wait_for "$out" "$header" 120 "$TRACED_PID"
+}
+
+# stop_traced: SIGINT the started tool, as Ctrl-C would, and reap it.
+stop_traced() {
+    kill -INT "$TRACED_PID" 2>/dev/null
+    n=0
+    while kill -0 "$TRACED_PID" 2>/dev/null && [ $n -lt 25 ]; do
+        sleep 0.2
+        n=$((n + 1))
+    done
+    kill -9 "$TRACED_PID" 2>/dev/null
+    wait "$TRACED_PID" 2>/dev/null
+}
+
+# run_cat ARGS...: exec the busybox cat applet as its own process (no
+# in-shell shortcut), so the kernel sees comm "cat"; sets CAT_PID.
+run_cat() {
+    /bin/cat "$@" > /dev/null 2>&1 &
+    CAT_PID=$!
+    wait "$CAT_PID"
+}
+
+# await_line FILE AWK_CONDITION: wait (10 s) for a line of FILE matching the
+# awk condition, with awk variables pid and path set from CAT_PID and $PATH_ARG.
+await_line() {
+    n=0
+    until awk -v pid="$CAT_PID" -v path="$PATH_ARG" "$2 { found = 1 } END { exit !found }" "$1"; do
+        n=$((n + 1))
+        [ $n -le 50 ] || return 1
+        sleep 0.2
+    done
+}
