@@ -27,11 +27,23 @@ pub fn read_long(ctx: &TracePointContext, offset: FieldOffset) -> i64 {
     unsafe { ctx.read_at::<Long>(offset as usize) }.map_or(0, |v| v as i64)
 }
 
-/// Reads the kernel pointer stored at `base + offset`.
-fn read_pointer(base: u64, offset: u16) -> Result<u64, i32> {
-    let at = (base + offset as u64) as usize as *const Pointer;
+/// The current task's `task_struct` address.
+pub fn current_task() -> u64 {
+    // SAFETY: the helper has no preconditions.
+    unsafe { bpf_get_current_task() }
+}
+
+/// Reads the kernel pointer stored at `base + offset` (a member of a struct
+/// at `base`, its offset resolved from BTF at load time).
+pub fn read_pointer(base: u64, offset: u16) -> Result<u64, i32> {
+    read_field::<Pointer>(base, offset).map(|p| p as u64)
+}
+
+/// Reads a fixed-size member (`u32`, `i32`, `u64`...) at `base + offset`.
+pub fn read_field<T>(base: u64, offset: u16) -> Result<T, i32> {
+    let at = (base + offset as u64) as usize as *const T;
     // SAFETY: a checked read of kernel memory; a bad address is an Err.
-    unsafe { bpf_probe_read_kernel(at) }.map(|p| p as u64)
+    unsafe { bpf_probe_read_kernel(at) }
 }
 
 /// Fills `out` with the current task's working directory, innermost name
@@ -45,9 +57,7 @@ pub fn current_cwd(walk: &PathWalk, out: &mut CwdParts) {
 }
 
 fn walk_cwd(walk: &PathWalk, out: &mut CwdParts) -> Result<(), i32> {
-    // SAFETY: the helper has no preconditions.
-    let task = unsafe { bpf_get_current_task() };
-    let fs = read_pointer(task, walk.task_fs)?;
+    let fs = read_pointer(current_task(), walk.task_fs)?;
     let mut dentry = read_pointer(fs, walk.fs_pwd_dentry)?;
     let vfsmount = read_pointer(fs, walk.fs_pwd_mnt)?;
     let mut mount = vfsmount - walk.mount_mnt as u64;

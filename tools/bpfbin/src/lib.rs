@@ -7,6 +7,7 @@ pub mod args;
 pub mod btf;
 pub mod error;
 pub mod event_loop;
+pub mod layout;
 pub mod load;
 pub mod output;
 pub mod text;

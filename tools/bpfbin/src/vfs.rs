@@ -6,8 +6,8 @@ use std::path::Path;
 use bpfbin_common::vfs::{CwdParts, PathWalk};
 
 use crate::{
-    btf::{Btf, VMLINUX},
-    error::{Error, Result},
+    error::Result,
+    layout::{offsets, open_btf},
     text::c_str,
 };
 
@@ -26,15 +26,17 @@ const MEMBERS: [(&str, &str); 9] = [
 
 /// Resolves the walk's offsets from `btf_file`, or from the running kernel's BTF.
 pub fn path_walk(btf_file: Option<&Path>) -> Result<PathWalk> {
-    let mut btf = Btf::open(btf_file.unwrap_or(Path::new(VMLINUX)))?;
-    let mut offsets = [0u16; MEMBERS.len()];
-    for ((name, member), offset) in MEMBERS.iter().zip(&mut offsets) {
-        let found = btf.require(name, member)?;
-        *offset = u16::try_from(found.offset)
-            .map_err(|_| Error::new(format!("{name}.{member} is at offset {}, too far to read", found.offset)))?;
-    }
-    let [task_fs, fs_pwd_mnt, fs_pwd_dentry, dentry_name, dentry_parent, vfsmount_root, mount_mnt, mount_parent, mount_mountpoint] =
-        offsets;
+    let [
+        task_fs,
+        fs_pwd_mnt,
+        fs_pwd_dentry,
+        dentry_name,
+        dentry_parent,
+        vfsmount_root,
+        mount_mnt,
+        mount_parent,
+        mount_mountpoint,
+    ] = offsets(&mut open_btf(btf_file)?, &MEMBERS)?;
     Ok(PathWalk {
         task_fs,
         fs_pwd_mnt,
@@ -107,7 +109,7 @@ mod tests {
 
     #[test]
     fn this_kernels_layout_resolves() {
-        if !Path::new(VMLINUX).exists() {
+        if !Path::new(crate::btf::VMLINUX).exists() {
             return;
         }
         let walk = path_walk(None).unwrap();
