@@ -122,8 +122,8 @@ fn run() -> Result<()> {
         ));
     }
 
-    // Full-path events are 17 times larger: keep room for as many.
-    let mut ebpf = load(OBJECT, &config, args.full_path.then_some(4 << 20))?;
+    // Full-path events are 17 times larger: keep room for a few hundred.
+    let mut ebpf = load(OBJECT, &config, args.full_path.then_some(1 << 20))?;
     for (enter, exit) in &present {
         attach_tracepoint(&mut ebpf, "syscalls", enter)?;
         attach_tracepoint(&mut ebpf, "syscalls", exit)?;
