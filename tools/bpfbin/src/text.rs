@@ -15,37 +15,7 @@ pub fn c_str(bytes: &[u8]) -> &[u8] {
 /// characters (C0, DEL, C1) as `\n`, `\t`, `\xHH` or `\u{HH}`, invalid UTF-8 as
 /// `\xHH`, and the backslash itself as `\\`, so every escape is unambiguous.
 pub fn write_text(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
-    for chunk in bytes.utf8_chunks() {
-        let valid = chunk.valid();
-        let mut clean = 0;
-        for (at, c) in valid.char_indices() {
-            let escape = match c {
-                '\\' => "\\\\",
-                '\n' => "\\n",
-                '\t' => "\\t",
-                '\r' => "\\r",
-                c if c.is_control() => "",
-                _ => continue,
-            };
-            out.write_all(valid[clean..at].as_bytes())?;
-            if escape.is_empty() {
-                let code = c as u32;
-                if code < 0x80 {
-                    write!(out, "\\x{code:02x}")?;
-                } else {
-                    write!(out, "\\u{{{code:x}}}")?;
-                }
-            } else {
-                out.write_all(escape.as_bytes())?;
-            }
-            clean = at + c.len_utf8();
-        }
-        out.write_all(valid[clean..].as_bytes())?;
-        for byte in chunk.invalid() {
-            write!(out, "\\x{byte:02x}")?;
-        }
-    }
-    Ok(())
+    write_escaped(out, bytes, false)
 }
 
 /// Writes `bytes` as a JSON string, quotes included. Control characters are
@@ -53,12 +23,19 @@ pub fn write_text(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
 /// safe on a terminal.
 pub fn write_json_str(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
     out.write_all(b"\"")?;
+    write_escaped(out, bytes, true)?;
+    out.write_all(b"\"")
+}
+
+/// The one escaping loop of both forms: printable runs are written as they
+/// are, each character that needs it is replaced.
+fn write_escaped(out: &mut impl Write, bytes: &[u8], json: bool) -> io::Result<()> {
     for chunk in bytes.utf8_chunks() {
         let valid = chunk.valid();
         let mut clean = 0;
         for (at, c) in valid.char_indices() {
             let escape = match c {
-                '"' => "\\\"",
+                '"' if json => "\\\"",
                 '\\' => "\\\\",
                 '\n' => "\\n",
                 '\t' => "\\t",
@@ -67,19 +44,23 @@ pub fn write_json_str(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
                 _ => continue,
             };
             out.write_all(valid[clean..at].as_bytes())?;
-            if escape.is_empty() {
-                write!(out, "\\u{:04x}", c as u32)?;
-            } else {
-                out.write_all(escape.as_bytes())?;
+            let code = c as u32;
+            match escape {
+                "" if json => write!(out, "\\u{code:04x}")?,
+                "" if code < 0x80 => write!(out, "\\x{code:02x}")?,
+                "" => write!(out, "\\u{{{code:x}}}")?,
+                escape => out.write_all(escape.as_bytes())?,
             }
             clean = at + c.len_utf8();
         }
         out.write_all(valid[clean..].as_bytes())?;
-        if !chunk.invalid().is_empty() {
-            out.write_all(b"\\ufffd")?;
+        match chunk.invalid() {
+            [] => {}
+            _ if json => out.write_all(b"\\ufffd")?,
+            invalid => invalid.iter().try_for_each(|byte| write!(out, "\\x{byte:02x}"))?,
         }
     }
-    out.write_all(b"\"")
+    Ok(())
 }
 
 #[cfg(test)]
