@@ -1,14 +1,16 @@
 #!/bin/bash
 # The whole test suite, as CI runs it (.ci/run): set up this machine, build
-# every tool for every target, then
+# every tool for every target, fetch (or build) the QEMU kernels, then
 #   1. unit tests and host integration tests (cargo test: the x86_64 tools
-#      attached to this machine's kernel, as root),
+#      attached to this machine's kernel, as root; the BTF reader against
+#      pahole on every kernel's BTF),
 #   2. check-btf.sh against config files,
-#   3. the size report,
-#   4. the QEMU matrix: every tool in x86_64, aarch64 and armv7 guests.
+#   3. kernel-btf.sh on made-up images and the kernels,
+#   4. the size report,
+#   5. the QEMU matrix: every tool in x86_64, aarch64 and armv7 guests.
 # Every suite runs even when an earlier one failed; the last line sums them up.
 #
-# usage: scripts/test.sh [--no-qemu]
+# usage: scripts/test.sh [--no-qemu]   (--no-qemu: no kernels, no matrix)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -56,10 +58,18 @@ step setup
 scripts/setup.sh || { echo "test: setup failed" >&2; exit 1; }
 step build
 scripts/build.sh all || { echo "test: build failed" >&2; exit 1; }
+# Before the tests: the BTF tests read these kernels too.
+if [ -n "$qemu" ]; then
+    step kernels
+    for arch in x86_64 aarch64 armv7; do
+        scripts/qemu-kernels.sh "$arch" > /dev/null || { echo "test: no kernels for $arch" >&2; exit 1; }
+    done
+fi
 
 export RUSTC_BOOTSTRAP=1
 suite "unit and host integration tests" cargo test
 suite "check-btf.sh" tests/check-btf/run.sh
+suite "kernel-btf.sh" tests/btf/run.sh
 step "size report"
 scripts/size-report.sh
 if [ -n "$qemu" ]; then
