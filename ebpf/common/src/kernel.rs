@@ -1,7 +1,9 @@
 //! Kernel-side helpers shared by the eBPF programs.
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_task, bpf_probe_read_kernel, bpf_probe_read_kernel_str_bytes},
+    helpers::{
+        bpf_get_current_task, bpf_probe_read_kernel, bpf_probe_read_kernel_str_bytes, bpf_probe_read_user,
+    },
     programs::TracePointContext,
 };
 
@@ -37,6 +39,14 @@ pub fn current_task() -> u64 {
 /// at `base`, its offset resolved from BTF at load time).
 pub fn read_pointer(base: u64, offset: u16) -> Result<u64, i32> {
     read_field::<Pointer>(base, offset).map(|p| p as u64)
+}
+
+/// Reads element `index` of a user-space array of pointers, such as execve's
+/// `argv`: its elements have the kernel's pointer width.
+pub fn read_user_pointer(array: u64, index: u32) -> Result<u64, i32> {
+    let at = (array as usize as *const Pointer).wrapping_add(index as usize);
+    // SAFETY: a checked read of user memory; a bad address is an Err.
+    unsafe { bpf_probe_read_user(at) }.map(|p| p as u64)
 }
 
 /// Reads a fixed-size member (`u32`, `i32`, `u64`...) at `base + offset`.

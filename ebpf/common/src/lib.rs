@@ -5,6 +5,8 @@
 //! With the `kernel` feature, also the helpers the eBPF programs share.
 #![no_std]
 
+pub mod execsnoop;
+pub mod exitsnoop;
 #[cfg(feature = "kernel")]
 pub mod kernel;
 pub mod opensnoop;

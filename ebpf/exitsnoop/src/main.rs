@@ -1,0 +1,89 @@
+//! exitsnoop, kernel side: at each task exit, read the exit status, start
+//! time and parent from the exiting task and emit one event.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    macros::{map, tracepoint},
+    maps::{PerCpuArray, RingBuf},
+    programs::TracePointContext,
+};
+use bpfbin_common::{
+    exitsnoop::{Config, Event, TaskLayout},
+    kernel::{current_task, read_field, read_pointer},
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config {
+    pid: 0,
+    threads: 0,
+    failed_only: 0,
+    _pad: 0,
+    task: TaskLayout { exit_code: 0, start_time: 0, real_parent: 0, tgid: 0 },
+});
+
+#[map]
+static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
+
+/// Events that did not fit in the ring buffer, counted so none is lost silently.
+#[map]
+static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+
+#[tracepoint]
+pub fn sched_process_exit(_ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let id = bpf_get_current_pid_tgid();
+    let (pid, tid) = ((id >> 32) as u32, id as u32);
+    if config.pid != 0 && config.pid != pid {
+        return 0;
+    }
+    if config.threads == 0 && pid != tid {
+        return 0;
+    }
+    let task = current_task();
+    let layout = config.task;
+    // An unreadable member reads as 0, as BPF_CORE_READ gives libbpf-tools.
+    let exit_code = read_field::<i32>(task, layout.exit_code).unwrap_or(0);
+    if config.failed_only != 0 && exit_code == 0 {
+        return 0;
+    }
+    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+        count_lost();
+        return 0;
+    };
+    let event = entry.as_mut_ptr();
+    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+    unsafe {
+        (*event).start_time = read_field::<u64>(task, layout.start_time).unwrap_or(0);
+        (*event).exit_time = bpf_ktime_get_ns();
+        (*event).pid = pid;
+        (*event).ppid = read_pointer(task, layout.real_parent)
+            .and_then(|parent| read_field::<u32>(parent, layout.tgid))
+            .unwrap_or(0);
+        (*event).tid = tid;
+        (*event).exit_code = exit_code;
+        (*event).comm = bpf_get_current_comm().unwrap_or([0; 16]);
+    }
+    entry.submit(0);
+    0
+}
+
+/// Counts an event that did not fit in the ring buffer.
+fn count_lost() {
+    if let Some(lost) = LOST.get_ptr_mut(0) {
+        // SAFETY: per-CPU slot, no concurrent writer.
+        unsafe { *lost += 1 };
+    }
+}
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+#[unsafe(link_section = "license")]
+#[unsafe(no_mangle)]
+static LICENSE: [u8; 4] = *b"GPL\0";
