@@ -93,3 +93,26 @@ await_line() {
         sleep 0.2
     done
 }
+
+# start_btf_tool OUT HEADER_PATTERN BIN ARGS...: start_traced for a tool that
+# needs BTF. The check ends here when the tool did not attach: PASS if this
+# is the no-BTF kernel and it refused naming BTF and --btf, FAIL otherwise
+# (and FAIL if it attached on the no-BTF kernel).
+start_btf_tool() {
+    start_traced "$@"
+    case $? in
+    0) ;;
+    2)
+        msg=$(head -n1 "$1")
+        if expect_no_btf && echo "$msg" | grep -q 'BTF' && echo "$msg" | grep -q -- '--btf'; then
+            pass "no BTF: refused cleanly: $msg"
+        fi
+        fail "exited before attaching: $msg"
+        ;;
+    *) stop_traced; fail "no header after 120s" ;;
+    esac
+    if expect_no_btf; then
+        stop_traced
+        fail "attached although this kernel has no BTF"
+    fi
+}

@@ -73,4 +73,4 @@ pub struct Event {
 /// Bytes of a record before its arguments.
 pub const HEADER_LEN: usize = size_of::<Header>();
 
-user_pod!(Config);
+user_pod!(Config, Header);

@@ -4,6 +4,7 @@ use aya_ebpf::{
     helpers::{
         bpf_get_current_task, bpf_probe_read_kernel, bpf_probe_read_kernel_str_bytes, bpf_probe_read_user,
     },
+    maps::PerCpuArray,
     programs::TracePointContext,
 };
 
@@ -22,6 +23,15 @@ type Long = i64;
 type Pointer = u32;
 #[cfg(not(bpf_target_arch = "arm"))]
 type Pointer = u64;
+
+/// Counts an event that did not fit in the ring buffer, in the object's
+/// one-slot per-CPU `LOST` array, so user space can say how many were lost.
+pub fn count_lost(lost: &PerCpuArray<u64>) {
+    if let Some(slot) = lost.get_ptr_mut(0) {
+        // SAFETY: this CPU's own slot; nothing else writes it meanwhile.
+        unsafe { *slot += 1 };
+    }
+}
 
 /// Reads a `long` (a syscall argument or return value) from a tracepoint record.
 pub fn read_long(ctx: &TracePointContext, offset: FieldOffset) -> i64 {

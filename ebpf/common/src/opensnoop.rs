@@ -71,4 +71,4 @@ pub struct FullPathEvent {
     pub cwd: CwdParts,
 }
 
-user_pod!(Config, Event);
+user_pod!(Config, Event, FullPathEvent);

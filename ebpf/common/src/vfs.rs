@@ -52,4 +52,4 @@ impl CwdParts {
     }
 }
 
-user_pod!(PathWalk);
+user_pod!(PathWalk, CwdParts);

@@ -19,7 +19,7 @@ use bpfbin_common::{
     execsnoop::{
         ARG_LEN, ARGS_LEN, Config, DEFAULT_MAX_ARGS, EnterFields, Event, HEADER_LEN, LAST_ARG, MAX_ARGS,
     },
-    kernel::{current_task, read_field, read_long, read_pointer, read_user_pointer},
+    kernel::{count_lost, current_task, read_field, read_long, read_pointer, read_user_pointer},
 };
 
 #[unsafe(no_mangle)]
@@ -150,20 +150,13 @@ fn exit(ctx: &TracePointContext) -> u32 {
         // SAFETY: `len` is at most the size of the event.
         let record = unsafe { core::slice::from_raw_parts((event as *const Event).cast::<u8>(), len) };
         if EVENTS.output(record, 0).is_err() {
-            count_lost();
+            count_lost(&LOST);
         }
     }
     let _ = EXECS.remove(&tid);
     0
 }
 
-/// Counts an event that did not fit in the ring buffer.
-fn count_lost() {
-    if let Some(lost) = LOST.get_ptr_mut(0) {
-        // SAFETY: per-CPU slot, no concurrent writer.
-        unsafe { *lost += 1 };
-    }
-}
 
 #[tracepoint]
 pub fn sys_exit_execve(ctx: TracePointContext) -> u32 {

@@ -12,7 +12,7 @@ use aya_ebpf::{
 };
 use bpfbin_common::{
     exitsnoop::{Config, Event, TaskLayout},
-    kernel::{current_task, read_field, read_pointer},
+    kernel::{count_lost, current_task, read_field, read_pointer},
 };
 
 #[unsafe(no_mangle)]
@@ -50,7 +50,7 @@ pub fn sched_process_exit(_ctx: TracePointContext) -> u32 {
         return 0;
     }
     let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost();
+        count_lost(&LOST);
         return 0;
     };
     let event = entry.as_mut_ptr();
@@ -70,13 +70,6 @@ pub fn sched_process_exit(_ctx: TracePointContext) -> u32 {
     0
 }
 
-/// Counts an event that did not fit in the ring buffer.
-fn count_lost() {
-    if let Some(lost) = LOST.get_ptr_mut(0) {
-        // SAFETY: per-CPU slot, no concurrent writer.
-        unsafe { *lost += 1 };
-    }
-}
 
 #[cfg(not(test))]
 #[panic_handler]

@@ -14,7 +14,7 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    kernel::{current_cwd, read_long},
+    kernel::{count_lost, current_cwd, read_long},
     opensnoop::{Config, EnterFields, Event, FullPathEvent},
     vfs::PathWalk,
 };
@@ -152,7 +152,7 @@ fn exit(ctx: &TracePointContext) -> u32 {
     let absolute = unsafe { bpf_probe_read_user(args.fname as *const u8) } == Ok(b'/');
     if config.full_path != 0 && !absolute {
         let Some(mut entry) = EVENTS.reserve::<FullPathEvent>(0) else {
-            count_lost();
+            count_lost(&LOST);
             return 0;
         };
         let event = entry.as_mut_ptr();
@@ -164,7 +164,7 @@ fn exit(ctx: &TracePointContext) -> u32 {
         entry.submit(0);
     } else {
         let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-            count_lost();
+            count_lost(&LOST);
             return 0;
         };
         // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
@@ -189,13 +189,6 @@ fn fill(event: &mut Event, id: u64, ret: i64, args: &Args) {
     }
 }
 
-/// Counts an event that did not fit in the ring buffer.
-fn count_lost() {
-    if let Some(lost) = LOST.get_ptr_mut(0) {
-        // SAFETY: per-CPU slot, no concurrent writer.
-        unsafe { *lost += 1 };
-    }
-}
 
 #[tracepoint]
 pub fn sys_exit_open(ctx: TracePointContext) -> u32 {

@@ -11,19 +11,7 @@ bin=$(tool execsnoop) || skip "execsnoop not built"
 marker=bpfbin-exec-$$-$(cut -d' ' -f1 /proc/uptime | tr -d .)
 out=/tmp/execsnoop.$$.out
 
-start_traced "$out" '^ *PCOMM +PID +PPID' "$bin" -x
-case $? in
-0) ;;
-2)
-    msg=$(head -n1 "$out")
-    if expect_no_btf && echo "$msg" | grep -q 'BTF' && echo "$msg" | grep -q -- '--btf'; then
-        pass "no BTF: refused cleanly: $msg"
-    fi
-    fail "exited before attaching: $msg"
-    ;;
-*) stop_traced; fail "no header after 120s" ;;
-esac
-expect_no_btf && { stop_traced; fail "attached although this kernel has no BTF"; }
+start_btf_tool "$out" '^ *PCOMM +PID +PPID' "$bin" -x
 
 # A path with a slash: busybox ash really execs it (no in-shell applet).
 /bin/sh -c "exec /bin/echo $marker x y" > /dev/null &

@@ -10,19 +10,7 @@
 bin=$(tool exitsnoop) || skip "exitsnoop not built"
 out=/tmp/exitsnoop.$$.out
 
-start_traced "$out" '^PCOMM +PID +PPID' "$bin"
-case $? in
-0) ;;
-2)
-    msg=$(head -n1 "$out")
-    if expect_no_btf && echo "$msg" | grep -q 'BTF' && echo "$msg" | grep -q -- '--btf'; then
-        pass "no BTF: refused cleanly: $msg"
-    fi
-    fail "exited before attaching: $msg"
-    ;;
-*) stop_traced; fail "no header after 120s" ;;
-esac
-expect_no_btf && { stop_traced; fail "attached although this kernel has no BTF"; }
+start_btf_tool "$out" '^PCOMM +PID +PPID' "$bin"
 
 sh -c 'exit 7' &
 coded=$!

@@ -10,7 +10,7 @@ use std::{
 };
 
 use aya::{
-    Ebpf,
+    Ebpf, Pod,
     maps::{MapData, PerCpuArray, RingBuf},
 };
 
@@ -48,6 +48,15 @@ fn stop_on_signals() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The `T` at the start of a ring buffer record, if the record is long
+/// enough. Records are 8-byte aligned, but a copy costs nothing and needs no
+/// proof of alignment.
+pub fn read_record<T: Pod>(record: &[u8]) -> Option<T> {
+    (record.len() >= size_of::<T>())
+        // SAFETY: enough bytes, and any bytes are a valid T (Pod).
+        .then(|| unsafe { record.as_ptr().cast::<T>().read_unaligned() })
 }
 
 pub struct Events {

@@ -6,7 +6,7 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::uid,
-    event_loop::Events,
+    event_loop::{Events, read_record},
     layout::{offsets, open_btf},
     load::{attach_tracepoint, load},
     output::Output,
@@ -167,8 +167,7 @@ fn max_args(value: &str) -> std::result::Result<u32, String> {
 /// The event's header and its arguments: the file name, then `argv[1]`...
 fn read_event(record: &[u8]) -> Option<(Header, impl Iterator<Item = &[u8]>)> {
     let (header, args) = record.split_at_checked(HEADER_LEN)?;
-    // SAFETY: the kernel side wrote a Header first; read_unaligned copes with any alignment.
-    let header = unsafe { header.as_ptr().cast::<Header>().read_unaligned() };
+    let header = read_record::<Header>(header)?;
     let args = &args[..args.len().min(header.args_size as usize)];
     // Each argument ends with a NUL: drop the last so it adds no empty argument.
     let args = args.strip_suffix(&[0]).unwrap_or(args);

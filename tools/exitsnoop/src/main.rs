@@ -6,7 +6,7 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
-    event_loop::Events,
+    event_loop::{Events, read_record},
     layout::{offsets, open_btf},
     load::{attach_tracepoint, load},
     output::Output,
@@ -93,11 +93,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        if record.len() < size_of::<Event>() {
-            return Ok(());
-        }
-        // SAFETY: the kernel side wrote an Event; read_unaligned copes with any alignment.
-        let event = unsafe { record.as_ptr().cast::<Event>().read_unaligned() };
+        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
         if args.json { print_json(out, &event) } else { print_columns(out, &args, &event) }
     })
 }

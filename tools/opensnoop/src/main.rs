@@ -6,7 +6,7 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::{positive, uid},
-    event_loop::Events,
+    event_loop::{Events, read_record},
     load::{attach_tracepoint, load},
     output::Output,
     text::{c_str, write_json_str, write_text},
@@ -164,15 +164,11 @@ fn enter_fields(tracefs: &Tracefs, syscall: &str, enter: &str) -> Result<EnterFi
 
 /// The event, and with `-F` the full path of a relative name.
 fn read_event(record: &[u8]) -> Option<(Event, Option<Vec<u8>>)> {
-    if record.len() >= size_of::<FullPathEvent>() {
-        // SAFETY: the kernel side wrote a FullPathEvent; read_unaligned copes with any alignment.
-        let full = unsafe { record.as_ptr().cast::<FullPathEvent>().read_unaligned() };
+    if let Some(full) = read_record::<FullPathEvent>(record) {
         let path = full_path(&full.cwd, c_str(&full.event.fname));
         return Some((full.event, Some(path)));
     }
-    (record.len() >= size_of::<Event>())
-        // SAFETY: as above, for an Event.
-        .then(|| (unsafe { record.as_ptr().cast::<Event>().read_unaligned() }, None))
+    read_record::<Event>(record).map(|event| (event, None))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
