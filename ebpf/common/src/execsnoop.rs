@@ -42,6 +42,10 @@ pub struct Config {
     pub _pad: u8,
 }
 
+/// What the kernel side reads for the PPID, `current->real_parent->tgid`,
+/// as `(struct, member)`, in `Config` order.
+pub const MEMBERS: [(&str, &str); 2] = [("task_struct", "real_parent"), ("task_struct", "tgid")];
+
 /// What an exec event says besides its arguments.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]

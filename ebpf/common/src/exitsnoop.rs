@@ -2,6 +2,15 @@
 
 use crate::{TASK_COMM_LEN, user_pod};
 
+/// The `task_struct` members read at exit, as `(struct, member)`, in
+/// `TaskLayout` order.
+pub const MEMBERS: [(&str, &str); 4] = [
+    ("task_struct", "exit_code"),
+    ("task_struct", "start_time"),
+    ("task_struct", "real_parent"),
+    ("task_struct", "tgid"),
+];
+
 /// Offsets of the `task_struct` members read at exit, resolved from the
 /// running kernel's BTF at load time.
 #[repr(C)]

@@ -8,6 +8,19 @@ pub const MAX_PATH_DEPTH: usize = 16;
 /// Bytes kept of each directory name, NUL included.
 pub const PATH_PART_LEN: usize = 256;
 
+/// The members the walk reads, as `(struct, member path)`, in `PathWalk` order.
+pub const MEMBERS: [(&str, &str); 9] = [
+    ("task_struct", "fs"),
+    ("fs_struct", "pwd.mnt"),
+    ("fs_struct", "pwd.dentry"),
+    ("dentry", "d_name.name"),
+    ("dentry", "d_parent"),
+    ("vfsmount", "mnt_root"),
+    ("mount", "mnt"),
+    ("mount", "mnt_parent"),
+    ("mount", "mnt_mountpoint"),
+];
+
 /// Offsets of the kernel struct members the walk reads, resolved from the
 /// running kernel's BTF at load time.
 #[repr(C)]

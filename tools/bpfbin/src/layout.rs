@@ -5,10 +5,19 @@
 
 use std::path::Path;
 
+use bpfbin_common::{execsnoop, exitsnoop, vfs};
+
 use crate::{
     btf::{Btf, VMLINUX},
     error::{Error, Result},
 };
+
+/// Every tool's table, for `bpfbin-offsets`: which tool (and mode) reads what.
+pub const TABLES: [(&str, &[(&str, &str)]); 3] = [
+    ("execsnoop", &execsnoop::MEMBERS),
+    ("exitsnoop", &exitsnoop::MEMBERS),
+    ("opensnoop -F", &vfs::MEMBERS),
+];
 
 /// The BTF of `file` (`--btf FILE`), or of the running kernel.
 pub fn open_btf(file: Option<&Path>) -> Result<Btf> {

@@ -3,26 +3,13 @@
 
 use std::path::Path;
 
-use bpfbin_common::vfs::{CwdParts, PathWalk};
+use bpfbin_common::vfs::{CwdParts, MEMBERS, PathWalk};
 
 use crate::{
     error::Result,
     layout::{offsets, open_btf},
     text::c_str,
 };
-
-/// The members the walk reads, as `(struct, member path)`, in `PathWalk` order.
-const MEMBERS: [(&str, &str); 9] = [
-    ("task_struct", "fs"),
-    ("fs_struct", "pwd.mnt"),
-    ("fs_struct", "pwd.dentry"),
-    ("dentry", "d_name.name"),
-    ("dentry", "d_parent"),
-    ("vfsmount", "mnt_root"),
-    ("mount", "mnt"),
-    ("mount", "mnt_parent"),
-    ("mount", "mnt_mountpoint"),
-];
 
 /// Resolves the walk's offsets from `btf_file`, or from the running kernel's BTF.
 pub fn path_walk(btf_file: Option<&Path>) -> Result<PathWalk> {

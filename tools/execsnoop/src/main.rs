@@ -14,7 +14,7 @@ use bpfbin::{
     time::{local_hms, unix_micros},
     tracefs::Tracefs,
 };
-use bpfbin_common::execsnoop::{Config, DEFAULT_MAX_ARGS, EnterFields, HEADER_LEN, Header, MAX_ARGS};
+use bpfbin_common::execsnoop::{Config, DEFAULT_MAX_ARGS, EnterFields, HEADER_LEN, Header, MAX_ARGS, MEMBERS};
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/execsnoop"));
 
@@ -75,10 +75,6 @@ struct Args {
 /// runs programs just the same.
 const SYSCALLS: [&str; 2] = ["execve", "execveat"];
 
-/// What the kernel side reads for the PPID, `current->real_parent->tgid`,
-/// in `Config` order.
-const PARENT_TGID: [(&str, &str); 2] = [("task_struct", "real_parent"), ("task_struct", "tgid")];
-
 fn main() {
     bpfbin::main("execsnoop", run)
 }
@@ -88,7 +84,7 @@ fn run() -> Result<()> {
     bpfbin::init_logging(args.verbose);
 
     let tracefs = Tracefs::open()?;
-    let [task_real_parent, task_tgid] = offsets(&mut open_btf(args.btf.as_deref())?, &PARENT_TGID)?;
+    let [task_real_parent, task_tgid] = offsets(&mut open_btf(args.btf.as_deref())?, &MEMBERS)?;
     let mut config = Config {
         uid: args.uid.unwrap_or(u32::MAX),
         max_args: args.max_args,

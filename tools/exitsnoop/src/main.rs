@@ -14,7 +14,7 @@ use bpfbin::{
     time::{local_hms, unix_micros},
     tracefs::Tracefs,
 };
-use bpfbin_common::exitsnoop::{Config, Event, TaskLayout};
+use bpfbin_common::exitsnoop::{Config, Event, MEMBERS, TaskLayout};
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/exitsnoop"));
 
@@ -51,14 +51,6 @@ struct Args {
     #[argh(option)]
     btf: Option<PathBuf>,
 }
-
-/// The `task_struct` members read at exit, in `TaskLayout` order.
-const MEMBERS: [(&str, &str); 4] = [
-    ("task_struct", "exit_code"),
-    ("task_struct", "start_time"),
-    ("task_struct", "real_parent"),
-    ("task_struct", "tgid"),
-];
 
 const TRACEPOINT: (&str, &str) = ("sched", "sched_process_exit");
 
