@@ -51,6 +51,11 @@ fn split_words(words: &[String], with_value: &str) -> Vec<String> {
     let mut out = Vec::with_capacity(words.len());
     let mut iter = words.iter();
     while let Some(word) = iter.next() {
+        // The value of `-n` in `-n -Tx` is "-Tx", whatever it looks like.
+        if takes_value(out.last(), with_value) {
+            out.push(word.clone());
+            continue;
+        }
         if word == "--" {
             out.push(word.clone());
             out.extend(iter.by_ref().cloned());
@@ -85,6 +90,13 @@ fn split_words(words: &[String], with_value: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether `last`, an already split word, is a short option still waiting for its value.
+fn takes_value(last: Option<&String>, with_value: &str) -> bool {
+    last.and_then(|w| w.strip_prefix('-'))
+        .and_then(|letter| letter.chars().next().filter(|_| letter.chars().count() == 1))
+        .is_some_and(|letter| with_value.contains(letter))
 }
 
 /// A value that must be a whole number above zero (PIDs, TIDs, durations).
@@ -124,6 +136,13 @@ mod tests {
         assert_eq!(split(&["-Tp181"]), ["-T", "-p", "181"]);
         assert_eq!(split(&["-nfoo-bar"]), ["-n", "foo-bar"]);
         assert_eq!(split(&["--pid=181"]), ["--pid", "181"]);
+    }
+
+    #[test]
+    fn an_option_value_is_never_split() {
+        assert_eq!(split(&["-n", "-Tx"]), ["-n", "-Tx"]);
+        assert_eq!(split(&["-Tn", "-rf", "-x"]), ["-T", "-n", "-rf", "-x"]);
+        assert_eq!(split(&["-p181", "-Tx"]), ["-p", "181", "-T", "-x"]);
     }
 
     #[test]

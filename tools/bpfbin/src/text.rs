@@ -12,7 +12,7 @@ pub fn c_str(bytes: &[u8]) -> &[u8] {
 }
 
 /// Writes `bytes` for a terminal or a line-oriented reader: control
-/// characters (C0, DEL, C1) as `\n`, `\t`, `\xHH` or `\u{HH}`, invalid UTF-8 as
+/// characters (C0, DEL, C1) and bidi overrides as `\n`, `\t`, `\xHH` or `\u{HH}`, invalid UTF-8 as
 /// `\xHH`, and the backslash itself as `\\`, so every escape is unambiguous.
 pub fn write_text(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
     write_escaped(out, bytes, false)
@@ -40,7 +40,8 @@ fn write_escaped(out: &mut impl Write, bytes: &[u8], json: bool) -> io::Result<(
                 '\n' => "\\n",
                 '\t' => "\\t",
                 '\r' => "\\r",
-                c if c.is_control() => "",
+                // Bidi overrides and isolates reorder what a terminal shows.
+                c if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') => "",
                 _ => continue,
             };
             out.write_all(valid[clean..at].as_bytes())?;
@@ -99,6 +100,7 @@ mod tests {
         // U+009B is a one-character CSI on some terminals.
         assert_eq!(text("c1\u{9b}2J".as_bytes()), "c1\\u{9b}2J");
         assert_eq!(text(b"back\\slash"), "back\\\\slash");
+        assert_eq!(text("a\u{202e}b".as_bytes()), "a\\u{202e}b");
     }
 
     #[test]
