@@ -6,8 +6,9 @@
 #      pahole on every kernel's BTF),
 #   2. check-btf.sh against config files,
 #   3. kernel-btf.sh on made-up images and the kernels,
-#   4. the size report,
-#   5. the QEMU matrix: every tool in x86_64, aarch64 and armv7 guests.
+#   4. a short fuzz run of every parser (tests/fuzz/run.sh SECONDS for longer),
+#   5. the size report,
+#   6. the QEMU matrix: every tool in x86_64, aarch64 and armv7 guests.
 # Every suite runs even when an earlier one failed; the last line sums them up.
 #
 # usage: scripts/test.sh [--no-qemu]   (--no-qemu: no kernels, no matrix)
@@ -70,6 +71,7 @@ export RUSTC_BOOTSTRAP=1
 suite "unit and host integration tests" cargo test
 suite "check-btf.sh" tests/check-btf/run.sh
 suite "kernel-btf.sh" tests/btf/run.sh
+suite "fuzz, 20 s per target" tests/fuzz/run.sh
 step "size report"
 scripts/size-report.sh
 if [ -n "$qemu" ]; then
