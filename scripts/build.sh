@@ -75,8 +75,9 @@ for arch in $arches; do
     for t in $tools; do
         cp "$(msg compiler-artifact executable)" "$dist/$t"
         # The kernel-side object aya-build embedded, for builds that cannot
-        # run aya-build (BPFBIN_EBPF_DIR, see Cross.toml).
-        cp "$(msg build-script-executed out_dir)/$t" "$dist/ebpf/$t"
+        # run aya-build (BPFBIN_EBPF_DIR, see Cross.toml). Tools without an
+        # ebpf/<tool> of their own (killsnoop runs sigsnoop's) have none.
+        [ ! -d "ebpf/$t" ] || cp "$(msg build-script-executed out_dir)/$t" "$dist/ebpf/$t"
         what=$(file -b "$dist/$t")
         case $what in
         *"statically linked"* | *"static-pie linked"*) verdict=static ;;

@@ -114,9 +114,12 @@ impl Traced {
         panic!("no line with {what}; saw:\n{}\nstderr: {}", self.seen.join("\n"), self.stderr());
     }
 
-    /// Reads what arrives within `quiet`, so a later check sees every line printed so far.
+    /// Reads lines until none arrives for `quiet` (at most 5 s in all: an
+    /// unfiltered tool on a busy machine is never quiet), so a later check
+    /// sees every line printed so far.
     pub fn settle(&mut self, quiet: Duration) -> &[String] {
-        while self.next_line(quiet).is_some() {}
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && self.next_line(quiet).is_some() {}
         &self.seen
     }
 

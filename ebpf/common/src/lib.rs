@@ -10,6 +10,9 @@ pub mod exitsnoop;
 #[cfg(feature = "kernel")]
 pub mod kernel;
 pub mod opensnoop;
+pub mod sigsnoop;
+pub mod statsnoop;
+pub mod syncsnoop;
 pub mod tracepoint;
 pub mod vfs;
 

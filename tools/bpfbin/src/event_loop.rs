@@ -66,8 +66,11 @@ pub struct Events {
 }
 
 impl Events {
-    /// Takes the `EVENTS` ring buffer and `LOST` counter from a loaded object.
+    /// Takes the `EVENTS` ring buffer and `LOST` counter from a loaded
+    /// object. From here on SIGINT and SIGTERM stop the loop instead of the
+    /// process, so a Ctrl-C right after the header still detaches cleanly.
     pub fn new(ebpf: &mut Ebpf) -> Result<Self> {
+        stop_on_signals()?;
         let mut map = |name: &str| {
             ebpf.take_map(name).ok_or_else(|| Error::new(format!("the eBPF object has no map {name}")))
         };
@@ -84,7 +87,6 @@ impl Events {
         out: &mut Output,
         mut handle: impl FnMut(&mut Output, &[u8]) -> io::Result<()>,
     ) -> Result<()> {
-        stop_on_signals()?;
         let deadline = duration.map(|d| Instant::now() + d);
         loop {
             let wait = match deadline {

@@ -1,0 +1,170 @@
+//! sigsnoop, kernel side: emit one event per signal generated; or, in kill
+//! mode, remember each kill syscall's target and signal at entry and emit one
+//! event at exit with its result.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
+    macros::{map, tracepoint},
+    maps::{HashMap, PerCpuArray, RingBuf},
+    programs::TracePointContext,
+};
+use bpfbin_common::{
+    TASK_COMM_LEN,
+    kernel::{count_lost, read_long},
+    sigsnoop::{Config, Event, GenerateFields, KillFields},
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config {
+    pid: 0,
+    signals: 0,
+    failed_only: 0,
+    kill_mode: 0,
+    generate: GenerateFields { sig: 0, errno: 0, comm: 0, pid: 0 },
+    kill: KillFields { pid: 0, sig: 0 },
+    tkill: KillFields { pid: 0, sig: 0 },
+    tgkill: KillFields { pid: 0, sig: 0 },
+    exit_ret: 0,
+});
+
+/// Kill syscalls seen at entry, by thread id, until the matching exit.
+#[map]
+static VALUES: HashMap<u32, Event> = HashMap::with_max_entries(10240, 0);
+
+#[map]
+static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
+
+/// Events that did not fit in the ring buffer, counted so none is lost silently.
+#[map]
+static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+
+/// Whether `sig` passes the `-s` filter.
+fn wanted(config: &Config, sig: i32) -> bool {
+    config.signals == 0 || ((1..=31).contains(&sig) && config.signals & (1 << (sig - 1)) != 0)
+}
+
+/// The sending process, if it passes the `-p` filter.
+fn sender(config: &Config) -> Option<u32> {
+    let pid = (bpf_get_current_pid_tgid() >> 32) as u32;
+    (config.pid == 0 || config.pid == pid).then_some(pid)
+}
+
+fn emit(event: &Event) {
+    if EVENTS.output(event, 0).is_err() {
+        count_lost(&LOST);
+    }
+}
+
+#[tracepoint]
+pub fn signal_generate(ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let fields = config.generate;
+    // SAFETY: offsets from this kernel's format file; a failed read is zero.
+    let read = |offset: u16| unsafe { ctx.read_at::<i32>(offset as usize) }.unwrap_or(0);
+    // SAFETY: as above; the record holds the target's comm.
+    let tcomm = unsafe { ctx.read_at::<[u8; TASK_COMM_LEN]>(fields.comm as usize) }.unwrap_or([0; TASK_COMM_LEN]);
+    let tpid = read(fields.pid);
+    if config.kill_mode != 0 {
+        // Inside a kill syscall of this thread: its target's name, which
+        // the syscall tracepoints do not have.
+        let tid = bpf_get_current_pid_tgid() as u32;
+        if let Some(entry) = VALUES.get_ptr_mut(&tid) {
+            // SAFETY: this thread's own entry, which only it writes.
+            unsafe {
+                if (*entry).tpid == tpid {
+                    (*entry).tcomm = tcomm;
+                }
+            }
+        }
+        return 0;
+    }
+    let ret = read(fields.errno);
+    let sig = read(fields.sig);
+    if (config.failed_only != 0 && ret == 0) || !wanted(&config, sig) {
+        return 0;
+    }
+    let Some(pid) = sender(&config) else { return 0 };
+    let comm = bpf_get_current_comm().unwrap_or([0; TASK_COMM_LEN]);
+    emit(&Event { pid, tpid, sig, ret, comm, tcomm });
+    0
+}
+
+fn enter(ctx: &TracePointContext, fields: KillFields) -> u32 {
+    let config = CONFIG.load();
+    let sig = read_long(ctx, fields.sig) as i32;
+    if !wanted(&config, sig) {
+        return 0;
+    }
+    let Some(pid) = sender(&config) else { return 0 };
+    let event = Event {
+        pid,
+        tpid: read_long(ctx, fields.pid) as i32,
+        sig,
+        ret: 0,
+        comm: bpf_get_current_comm().unwrap_or([0; TASK_COMM_LEN]),
+        tcomm: [0; TASK_COMM_LEN],
+    };
+    let tid = bpf_get_current_pid_tgid() as u32;
+    // A full map only costs this one call its event, as in libbpf-tools.
+    let _ = VALUES.insert(&tid, &event, 0);
+    0
+}
+
+fn exit(ctx: &TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let tid = bpf_get_current_pid_tgid() as u32;
+    // SAFETY: the value is copied out before the entry is removed below.
+    let Some(mut event) = (unsafe { VALUES.get(&tid) }).copied() else {
+        return 0;
+    };
+    let _ = VALUES.remove(&tid);
+    event.ret = read_long(ctx, config.exit_ret) as i32;
+    if config.failed_only != 0 && event.ret >= 0 {
+        return 0;
+    }
+    emit(&event);
+    0
+}
+
+#[tracepoint]
+pub fn sys_enter_kill(ctx: TracePointContext) -> u32 {
+    enter(&ctx, CONFIG.load().kill)
+}
+
+#[tracepoint]
+pub fn sys_enter_tkill(ctx: TracePointContext) -> u32 {
+    enter(&ctx, CONFIG.load().tkill)
+}
+
+#[tracepoint]
+pub fn sys_enter_tgkill(ctx: TracePointContext) -> u32 {
+    enter(&ctx, CONFIG.load().tgkill)
+}
+
+#[tracepoint]
+pub fn sys_exit_kill(ctx: TracePointContext) -> u32 {
+    exit(&ctx)
+}
+
+#[tracepoint]
+pub fn sys_exit_tkill(ctx: TracePointContext) -> u32 {
+    exit(&ctx)
+}
+
+#[tracepoint]
+pub fn sys_exit_tgkill(ctx: TracePointContext) -> u32 {
+    exit(&ctx)
+}
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+#[unsafe(link_section = "license")]
+#[unsafe(no_mangle)]
+static LICENSE: [u8; 4] = *b"GPL\0";

@@ -1,0 +1,147 @@
+//! statsnoop, kernel side: remember the arguments of each stat at syscall
+//! entry, and emit one event at syscall exit with the result.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_user_str_bytes},
+    macros::{map, tracepoint},
+    maps::{HashMap, PerCpuArray, RingBuf},
+    programs::TracePointContext,
+};
+use bpfbin_common::{
+    kernel::{count_lost, read_long},
+    statsnoop::{Config, EnterFields, Event, INVALID_FD, SYSCALLS},
+    tracepoint::{ABSENT, FieldOffset},
+};
+
+const NO_FIELDS: EnterFields = EnterFields { path: ABSENT, dirfd: ABSENT, fd: ABSENT };
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config {
+    pid: 0,
+    failed_only: 0,
+    _pad: 0,
+    exit_ret: 0,
+    enter: [NO_FIELDS; SYSCALLS.len()],
+});
+
+/// Arguments seen at entry, by thread id, until the matching exit.
+#[derive(Clone, Copy)]
+struct Args {
+    path: u64,
+    fd: i32,
+    dirfd: i32,
+    sys: u32,
+}
+
+#[map]
+static START: HashMap<u32, Args> = HashMap::with_max_entries(10240, 0);
+
+#[map]
+static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
+
+/// Events that did not fit in the ring buffer, counted so none is lost silently.
+#[map]
+static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+
+fn read_fd(ctx: &TracePointContext, offset: FieldOffset) -> i32 {
+    if offset == ABSENT { INVALID_FD } else { read_long(ctx, offset) as i32 }
+}
+
+fn enter(ctx: &TracePointContext, sys: usize) -> u32 {
+    let config = CONFIG.load();
+    let id = bpf_get_current_pid_tgid();
+    if config.pid != 0 && config.pid != (id >> 32) as u32 {
+        return 0;
+    }
+    let Some(fields) = config.enter.get(sys) else { return 0 };
+    let args = Args {
+        path: if fields.path == ABSENT { 0 } else { read_long(ctx, fields.path) as u64 },
+        fd: read_fd(ctx, fields.fd),
+        dirfd: read_fd(ctx, fields.dirfd),
+        sys: sys as u32,
+    };
+    // Nothing to name the file by: no event, as in libbpf-tools.
+    if args.path == 0 && args.fd == INVALID_FD && args.dirfd == INVALID_FD {
+        return 0;
+    }
+    // A full map only costs this one call its event, as in libbpf-tools.
+    let _ = START.insert(&(id as u32), &args, 0);
+    0
+}
+
+fn exit(ctx: &TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let id = bpf_get_current_pid_tgid();
+    let tid = id as u32;
+    // SAFETY: the value is copied out before the entry is removed below.
+    let Some(args) = (unsafe { START.get(&tid) }).copied() else {
+        return 0;
+    };
+    let _ = START.remove(&tid);
+    let ret = read_long(ctx, config.exit_ret) as i32;
+    if config.failed_only != 0 && ret >= 0 {
+        return 0;
+    }
+    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+        count_lost(&LOST);
+        return 0;
+    };
+    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+    let event = unsafe { &mut *entry.as_mut_ptr() };
+    // SAFETY: the helper has no preconditions.
+    event.ts_ns = unsafe { bpf_ktime_get_ns() };
+    event.pid = (id >> 32) as u32;
+    event.tid = tid;
+    event.ret = ret;
+    event.sys = args.sys;
+    event.fd = args.fd;
+    event.dirfd = args.dirfd;
+    event.comm = bpf_get_current_comm().unwrap_or([0; 16]);
+    // SAFETY: a checked read of a user string into a buffer we own.
+    if args.path == 0 || unsafe { bpf_probe_read_user_str_bytes(args.path as *const u8, &mut event.path) }.is_err() {
+        event.path[0] = 0;
+    }
+    entry.submit(0);
+    0
+}
+
+/// The entry and exit programs of one syscall, named like its tracepoints;
+/// `$sys` is its index in `SYSCALLS`.
+macro_rules! stat_syscall {
+    ($enter:ident, $exit:ident, $sys:literal) => {
+        #[tracepoint]
+        pub fn $enter(ctx: TracePointContext) -> u32 {
+            enter(&ctx, $sys)
+        }
+
+        #[tracepoint]
+        pub fn $exit(ctx: TracePointContext) -> u32 {
+            exit(&ctx)
+        }
+    };
+}
+
+stat_syscall!(sys_enter_statfs, sys_exit_statfs, 0);
+stat_syscall!(sys_enter_newstat, sys_exit_newstat, 1);
+stat_syscall!(sys_enter_statx, sys_exit_statx, 2);
+stat_syscall!(sys_enter_newfstat, sys_exit_newfstat, 3);
+stat_syscall!(sys_enter_newfstatat, sys_exit_newfstatat, 4);
+stat_syscall!(sys_enter_newlstat, sys_exit_newlstat, 5);
+stat_syscall!(sys_enter_stat64, sys_exit_stat64, 6);
+stat_syscall!(sys_enter_lstat64, sys_exit_lstat64, 7);
+stat_syscall!(sys_enter_fstat64, sys_exit_fstat64, 8);
+stat_syscall!(sys_enter_fstatat64, sys_exit_fstatat64, 9);
+stat_syscall!(sys_enter_statfs64, sys_exit_statfs64, 10);
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+#[unsafe(link_section = "license")]
+#[unsafe(no_mangle)]
+static LICENSE: [u8; 4] = *b"GPL\0";

@@ -1,0 +1,101 @@
+//! syncsnoop, kernel side: one event at the entry of each sync family syscall.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    macros::{map, tracepoint},
+    maps::{PerCpuArray, RingBuf},
+    programs::TracePointContext,
+};
+use bpfbin_common::{
+    kernel::count_lost,
+    syncsnoop::{
+        Config, Event, SYS_FDATASYNC, SYS_FSYNC, SYS_MSYNC, SYS_SYNC, SYS_SYNC_FILE_RANGE, SYS_SYNC_FILE_RANGE2,
+        SYS_SYNCFS,
+    },
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config { pid: 0 });
+
+#[map]
+static EVENTS: RingBuf = RingBuf::with_byte_size(64 * 1024, 0);
+
+/// Events that did not fit in the ring buffer, counted so none is lost silently.
+#[map]
+static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+
+fn emit(sys: u32) -> u32 {
+    let id = bpf_get_current_pid_tgid();
+    let pid = (id >> 32) as u32;
+    let config = CONFIG.load();
+    if config.pid != 0 && config.pid != pid {
+        return 0;
+    }
+    // SAFETY: the helper has no preconditions.
+    let ts_ns = unsafe { bpf_ktime_get_ns() };
+    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+        count_lost(&LOST);
+        return 0;
+    };
+    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+    unsafe {
+        entry.as_mut_ptr().write(Event {
+            ts_ns,
+            pid,
+            tid: id as u32,
+            sys,
+            _pad: 0,
+            comm: bpf_get_current_comm().unwrap_or([0; 16]),
+        })
+    };
+    entry.submit(0);
+    0
+}
+
+#[tracepoint]
+pub fn sys_enter_sync(_ctx: TracePointContext) -> u32 {
+    emit(SYS_SYNC)
+}
+
+#[tracepoint]
+pub fn sys_enter_fsync(_ctx: TracePointContext) -> u32 {
+    emit(SYS_FSYNC)
+}
+
+#[tracepoint]
+pub fn sys_enter_fdatasync(_ctx: TracePointContext) -> u32 {
+    emit(SYS_FDATASYNC)
+}
+
+#[tracepoint]
+pub fn sys_enter_msync(_ctx: TracePointContext) -> u32 {
+    emit(SYS_MSYNC)
+}
+
+#[tracepoint]
+pub fn sys_enter_sync_file_range(_ctx: TracePointContext) -> u32 {
+    emit(SYS_SYNC_FILE_RANGE)
+}
+
+#[tracepoint]
+pub fn sys_enter_sync_file_range2(_ctx: TracePointContext) -> u32 {
+    emit(SYS_SYNC_FILE_RANGE2)
+}
+
+#[tracepoint]
+pub fn sys_enter_syncfs(_ctx: TracePointContext) -> u32 {
+    emit(SYS_SYNCFS)
+}
+
+#[cfg(not(test))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+#[unsafe(link_section = "license")]
+#[unsafe(no_mangle)]
+static LICENSE: [u8; 4] = *b"GPL\0";
