@@ -24,6 +24,24 @@ type Pointer = u32;
 #[cfg(not(bpf_target_arch = "arm"))]
 type Pointer = u64;
 
+/// What every program object needs besides its programs: a panic handler
+/// (never reached: the verifier refuses code that could panic) and the GPL
+/// license the tracing helpers require.
+#[macro_export]
+macro_rules! program_object {
+    () => {
+        #[cfg(not(test))]
+        #[panic_handler]
+        fn panic(_info: &core::panic::PanicInfo) -> ! {
+            loop {}
+        }
+
+        #[unsafe(link_section = "license")]
+        #[unsafe(no_mangle)]
+        static LICENSE: [u8; 4] = *b"GPL\0";
+    };
+}
+
 /// Counts an event that did not fit in the ring buffer, in the object's
 /// one-slot per-CPU `LOST` array, so user space can say how many were lost.
 pub fn count_lost(lost: &PerCpuArray<u64>) {

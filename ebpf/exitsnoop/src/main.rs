@@ -71,12 +71,4 @@ pub fn sched_process_exit(_ctx: TracePointContext) -> u32 {
 }
 
 
-#[cfg(not(test))]
-#[panic_handler]
-fn panic(_info: &core::panic::PanicInfo) -> ! {
-    loop {}
-}
-
-#[unsafe(link_section = "license")]
-#[unsafe(no_mangle)]
-static LICENSE: [u8; 4] = *b"GPL\0";
+bpfbin_common::program_object!();

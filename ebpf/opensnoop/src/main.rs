@@ -205,12 +205,4 @@ pub fn sys_exit_openat2(ctx: TracePointContext) -> u32 {
     exit(&ctx)
 }
 
-#[cfg(not(test))]
-#[panic_handler]
-fn panic(_info: &core::panic::PanicInfo) -> ! {
-    loop {}
-}
-
-#[unsafe(link_section = "license")]
-#[unsafe(no_mangle)]
-static LICENSE: [u8; 4] = *b"GPL\0";
+bpfbin_common::program_object!();

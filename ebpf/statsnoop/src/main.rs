@@ -136,12 +136,4 @@ stat_syscall!(sys_enter_fstat64, sys_exit_fstat64, 8);
 stat_syscall!(sys_enter_fstatat64, sys_exit_fstatat64, 9);
 stat_syscall!(sys_enter_statfs64, sys_exit_statfs64, 10);
 
-#[cfg(not(test))]
-#[panic_handler]
-fn panic(_info: &core::panic::PanicInfo) -> ! {
-    loop {}
-}
-
-#[unsafe(link_section = "license")]
-#[unsafe(no_mangle)]
-static LICENSE: [u8; 4] = *b"GPL\0";
+bpfbin_common::program_object!();

@@ -90,12 +90,4 @@ pub fn sys_enter_syncfs(_ctx: TracePointContext) -> u32 {
     emit(SYS_SYNCFS)
 }
 
-#[cfg(not(test))]
-#[panic_handler]
-fn panic(_info: &core::panic::PanicInfo) -> ! {
-    loop {}
-}
-
-#[unsafe(link_section = "license")]
-#[unsafe(no_mangle)]
-static LICENSE: [u8; 4] = *b"GPL\0";
+bpfbin_common::program_object!();

@@ -6,7 +6,10 @@ use aya::{
     programs::{ProgramError, TracePoint},
 };
 
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    tracefs::Syscall,
+};
 
 /// Every tool's object has one read-only global of this name: its filters and
 /// the kernel layouts resolved at load time.
@@ -51,6 +54,15 @@ pub fn attach_tracepoint(ebpf: &mut Ebpf, category: &str, name: &str) -> Result<
         .attach(category, name)
         .map_err(|err| Error::context(format_args!("attaching to tracepoint {category}:{name}"), err))?;
     log::debug!("attached {category}:{name}");
+    Ok(())
+}
+
+/// Attaches the programs of each syscall's enter and exit tracepoints.
+pub fn attach_syscalls(ebpf: &mut Ebpf, syscalls: &[Syscall]) -> Result<()> {
+    for syscall in syscalls {
+        attach_tracepoint(ebpf, "syscalls", &syscall.enter)?;
+        attach_tracepoint(ebpf, "syscalls", &syscall.exit)?;
+    }
     Ok(())
 }
 

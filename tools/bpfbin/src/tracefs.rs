@@ -59,6 +59,40 @@ impl Tracefs {
     }
 }
 
+/// A syscall whose `syscalls:sys_enter_<name>` and `sys_exit_<name>`
+/// tracepoints this kernel has; the programs attached to them carry the
+/// tracepoints' names.
+pub struct Syscall {
+    pub name: &'static str,
+    pub enter: String,
+    pub exit: String,
+    /// Offset of `ret` in the exit record.
+    pub exit_ret: u16,
+}
+
+impl Tracefs {
+    /// Those of `names` this kernel traces (`open` is missing on arm64,
+    /// `openat2` before 5.6, the `*64` calls on 64-bit kernels); an error
+    /// naming `family` when it traces none.
+    pub fn syscalls(&self, names: &[&'static str], family: &str) -> Result<Vec<Syscall>> {
+        let mut present = Vec::new();
+        for &name in names {
+            let (enter, exit) = (format!("sys_enter_{name}"), format!("sys_exit_{name}"));
+            if !self.has_event("syscalls", &enter) || !self.has_event("syscalls", &exit) {
+                continue;
+            }
+            let exit_ret = self.format("syscalls", &exit)?.require("ret", &format!("syscalls:{exit}"))?;
+            present.push(Syscall { name, enter, exit, exit_ret });
+        }
+        if present.is_empty() {
+            return Err(Error::new(format!(
+                "no syscalls:sys_enter_{family} tracepoints on this kernel (it needs CONFIG_FTRACE_SYSCALLS)"
+            )));
+        }
+        Ok(present)
+    }
+}
+
 fn not_mounted() -> Error {
     Error::new("tracefs is not mounted; mount it with: mount -t tracefs nodev /sys/kernel/tracing")
 }

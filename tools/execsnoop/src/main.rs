@@ -4,11 +4,11 @@ use std::{io::Write, path::PathBuf, time::Instant};
 
 use argh::FromArgs;
 use bpfbin::{
-    Error, Result,
+    Result,
     args::uid,
     event_loop::{Events, read_record},
     layout::{offsets, open_btf},
-    load::{attach_tracepoint, load},
+    load::{attach_syscalls, load},
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
@@ -93,38 +93,24 @@ fn run() -> Result<()> {
         task_tgid,
         ..Config::default()
     };
-    let mut present = Vec::new();
-    for syscall in SYSCALLS {
-        let enter = format!("sys_enter_{syscall}");
-        let exit = format!("sys_exit_{syscall}");
-        if !tracefs.has_event("syscalls", &enter) || !tracefs.has_event("syscalls", &exit) {
-            continue;
-        }
-        let format = tracefs.format("syscalls", &enter)?;
-        let tracepoint = format!("syscalls:{enter}");
+    let syscalls = tracefs.syscalls(&SYSCALLS, "execve")?;
+    for syscall in &syscalls {
+        let format = tracefs.format("syscalls", &syscall.enter)?;
+        let tracepoint = format!("syscalls:{}", syscall.enter);
         let fields = EnterFields {
             filename: format.require("filename", &tracepoint)?,
             argv: format.require("argv", &tracepoint)?,
         };
-        match syscall {
+        match syscall.name {
             "execve" => config.execve = fields,
             _ => config.execveat = fields,
         }
-        config.exit_ret = tracefs.format("syscalls", &exit)?.require("ret", &format!("syscalls:{exit}"))?;
-        present.push((enter, exit));
-    }
-    if present.is_empty() {
-        return Err(Error::new(
-            "no syscalls:sys_enter_execve tracepoint on this kernel (it needs CONFIG_FTRACE_SYSCALLS)",
-        ));
+        config.exit_ret = syscall.exit_ret;
     }
 
     let mut ebpf = load(OBJECT, &config, None)?;
     let start = Instant::now();
-    for (enter, exit) in &present {
-        attach_tracepoint(&mut ebpf, "syscalls", enter)?;
-        attach_tracepoint(&mut ebpf, "syscalls", exit)?;
-    }
+    attach_syscalls(&mut ebpf, &syscalls)?;
     let mut events = Events::new(&mut ebpf)?;
 
     let mut out = Output::stdout();

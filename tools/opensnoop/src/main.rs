@@ -4,10 +4,10 @@ use std::{io::Write, path::PathBuf, time::Duration};
 
 use argh::FromArgs;
 use bpfbin::{
-    Error, Result,
+    Result,
     args::{positive, uid},
     event_loop::{Events, read_record},
-    load::{attach_tracepoint, load},
+    load::{attach_syscalls, load},
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
@@ -100,34 +100,20 @@ fn run() -> Result<()> {
         walk: if args.full_path { path_walk(args.btf.as_deref())? } else { Default::default() },
         ..Config::default()
     };
-    let mut present = Vec::new();
-    for syscall in SYSCALLS {
-        let enter = format!("sys_enter_{syscall}");
-        let exit = format!("sys_exit_{syscall}");
-        if !tracefs.has_event("syscalls", &enter) || !tracefs.has_event("syscalls", &exit) {
-            continue;
-        }
-        let fields = enter_fields(&tracefs, syscall, &enter)?;
-        match syscall {
+    let syscalls = tracefs.syscalls(&SYSCALLS, "open*")?;
+    for syscall in &syscalls {
+        let fields = enter_fields(&tracefs, syscall.name, &syscall.enter)?;
+        match syscall.name {
             "open" => config.open = fields,
             "openat" => config.openat = fields,
             _ => config.openat2 = fields,
         }
-        config.exit_ret = tracefs.format("syscalls", &exit)?.require("ret", &format!("syscalls:{exit}"))?;
-        present.push((enter, exit));
-    }
-    if present.is_empty() {
-        return Err(Error::new(
-            "no syscalls:sys_enter_open* tracepoints on this kernel (it needs CONFIG_FTRACE_SYSCALLS)",
-        ));
+        config.exit_ret = syscall.exit_ret;
     }
 
     // Full-path events are 17 times larger: keep room for a few hundred.
     let mut ebpf = load(OBJECT, &config, args.full_path.then_some(1 << 20))?;
-    for (enter, exit) in &present {
-        attach_tracepoint(&mut ebpf, "syscalls", enter)?;
-        attach_tracepoint(&mut ebpf, "syscalls", exit)?;
-    }
+    attach_syscalls(&mut ebpf, &syscalls)?;
     let mut events = Events::new(&mut ebpf)?;
 
     let mut out = Output::stdout();

@@ -7,7 +7,7 @@ use bpfbin::{
     Error, Result,
     args::positive,
     event_loop::{Events, read_record},
-    load::{attach_tracepoint, load},
+    load::{attach_syscalls, load},
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::unix_micros,
@@ -61,28 +61,15 @@ fn run() -> Result<()> {
 
     let tracefs = Tracefs::open()?;
     let mut config = Config { pid: args.pid.unwrap_or(0), failed_only: args.failed.into(), ..Config::default() };
-    let mut present = Vec::new();
-    for (sys, syscall) in SYSCALLS.iter().enumerate() {
-        let enter = format!("sys_enter_{syscall}");
-        let exit = format!("sys_exit_{syscall}");
-        if !tracefs.has_event("syscalls", &enter) || !tracefs.has_event("syscalls", &exit) {
-            continue;
-        }
-        config.enter[sys] = enter_fields(&tracefs, &enter)?;
-        config.exit_ret = tracefs.format("syscalls", &exit)?.require("ret", &format!("syscalls:{exit}"))?;
-        present.push((enter, exit));
-    }
-    if present.is_empty() {
-        return Err(Error::new(
-            "no syscalls:sys_enter_*stat* tracepoints on this kernel (it needs CONFIG_FTRACE_SYSCALLS)",
-        ));
+    let syscalls = tracefs.syscalls(&SYSCALLS, "*stat*")?;
+    for syscall in &syscalls {
+        let sys = SYSCALLS.iter().position(|&name| name == syscall.name).expect("a name from SYSCALLS");
+        config.enter[sys] = enter_fields(&tracefs, &syscall.enter)?;
+        config.exit_ret = syscall.exit_ret;
     }
 
     let mut ebpf = load(OBJECT, &config, None)?;
-    for (enter, exit) in &present {
-        attach_tracepoint(&mut ebpf, "syscalls", enter)?;
-        attach_tracepoint(&mut ebpf, "syscalls", exit)?;
-    }
+    attach_syscalls(&mut ebpf, &syscalls)?;
     let mut events = Events::new(&mut ebpf)?;
 
     let mut out = Output::stdout();
