@@ -2,7 +2,7 @@
 
 use std::{path::Path, process::Command};
 
-use bpfbin_tests::{run, tool};
+use bpfbin_tests::run;
 
 /// Offset of `member` of `name` as pahole prints it (`/* offset size */`).
 fn pahole_offset(btf: &Path, name: &str, member: &str) -> u32 {

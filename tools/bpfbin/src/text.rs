@@ -11,6 +11,12 @@ pub fn c_str(bytes: &[u8]) -> &[u8] {
     bytes.iter().position(|&b| b == 0).map_or(bytes, |end| &bytes[..end])
 }
 
+/// Whether `needle` occurs in `haystack`, as `strstr` answers the `-n NAME`
+/// filters of libbpf-tools (on raw bytes: comms need not be UTF-8).
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 /// Writes `bytes` for a terminal or a line-oriented reader: control
 /// characters (C0, DEL, C1) and bidi overrides as `\n`, `\t`, `\xHH` or `\u{HH}`, invalid UTF-8 as
 /// `\xHH`, and the backslash itself as `\\`, so every escape is unambiguous.
@@ -84,6 +90,13 @@ mod tests {
     fn c_str_stops_at_the_first_nul() {
         assert_eq!(c_str(b"cat\0\0junk"), b"cat");
         assert_eq!(c_str(b"full"), b"full");
+    }
+
+    #[test]
+    fn contains_finds_any_part() {
+        assert!(contains(b"opensnoop", b"snoop"));
+        assert!(contains(b"cat", b""));
+        assert!(!contains(b"cat", b"cats"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use bpfbin::{
     layout::{offsets, open_btf},
     load::{attach_syscalls, load},
     output::Output,
-    text::{c_str, write_json_str, write_text},
+    text::{contains, c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
     tracefs::Tracefs,
 };
@@ -155,10 +155,6 @@ fn read_event(record: &[u8]) -> Option<(Header, impl Iterator<Item = &[u8]>)> {
     let args = args.strip_suffix(&[0]).unwrap_or(args);
     let count = header.args_count as usize;
     Some((header, args.split(|&b| b == 0).take(count)))
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn print_header(out: &mut Output, args: &Args) -> std::io::Result<()> {

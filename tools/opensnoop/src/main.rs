@@ -9,7 +9,7 @@ use bpfbin::{
     event_loop::{Events, read_record},
     load::{attach_syscalls, load},
     output::Output,
-    text::{c_str, write_json_str, write_text},
+    text::{contains, c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
     tracefs::Tracefs,
     vfs::{full_path, path_walk},
@@ -155,10 +155,6 @@ fn read_event(record: &[u8]) -> Option<(Event, Option<Vec<u8>>)> {
         return Some((full.event, Some(path)));
     }
     read_record::<Event>(record).map(|event| (event, None))
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 fn print_header(out: &mut Output, args: &Args) -> std::io::Result<()> {
