@@ -124,7 +124,7 @@ impl Traced {
     }
 
     /// Sends SIGINT and waits for the tool to exit.
-    pub fn interrupt(mut self) -> Finished {
+    pub fn interrupt(self) -> Finished {
         // SAFETY: signalling our own child.
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
         self.wait()
