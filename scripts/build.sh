@@ -3,6 +3,8 @@
 # library) as a static release binary into dist/<RUST_TARGET>/<tool>.
 #
 # usage: scripts/build.sh [x86_64|aarch64|armv7|all]   (default: all)
+#        BPFBIN_TOOLS="a b" scripts/build.sh ...   only these tools; the
+#        other binaries already in dist/<target>/ stay.
 # Run scripts/setup.sh once first.
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,6 +22,12 @@ for m in tools/*/src/main.rs; do
     [ "$t" = bpfbin ] || tools="$tools $t"
 done
 [ -n "$tools" ] || { echo "build: no tools found" >&2; exit 1; }
+if [ -n "${BPFBIN_TOOLS:-}" ]; then
+    for t in $BPFBIN_TOOLS; do
+        [ -f "tools/$t/src/main.rs" ] || { echo "build: no tool $t" >&2; exit 2; }
+    done
+    tools=$BPFBIN_TOOLS
+fi
 
 # aya-build builds the kernel side with -Z build-std=core through it.
 export RUSTC_BOOTSTRAP=1
@@ -59,7 +67,7 @@ for arch in $arches; do
     start=$(date +%s)
     echo "build: $RUST_TARGET:$tools" >&2
     dist=dist/$RUST_TARGET
-    rm -rf "$dist"
+    [ -n "${BPFBIN_TOOLS:-}" ] || rm -rf "$dist"
     mkdir -p "$dist/ebpf"
     # JSON on stdout tells where each binary and build-script OUT_DIR is.
     cargo build --release --target "$RUST_TARGET" --message-format=json-render-diagnostics "$@" \
