@@ -51,9 +51,13 @@ for name in "$@"; do
     version=$(apt_private apt-cache policy "$name" 2>/dev/null | awk '/Candidate:/ { print $2; exit }')
     [ "$version" != "(none)" ] || version=
     [ -n "$version" ] || { echo "fetch-deb: no package $name for $arch in $suite" >&2; exit 1; }
-    file=$debs/${name}_$(echo "$version" | sed 's/:/%3a/')_$arch.deb
+    base=$debs/${name}_$(echo "$version" | sed 's/:/%3a/')
+    file=${base}_$arch.deb
+    # Architecture-independent packages (linux-libc-dev since 6.12) are _all.
+    [ -s "$file" ] || [ ! -s "${base}_all.deb" ] || file=${base}_all.deb
     if [ ! -s "$file" ]; then
         (cd "$debs" && apt_private apt-get download "$name=$version" >&2)
+        [ -s "$file" ] || [ ! -s "${base}_all.deb" ] || file=${base}_all.deb
     fi
     [ -s "$file" ] || { echo "fetch-deb: download of $name $version failed" >&2; exit 1; }
     echo "$file"

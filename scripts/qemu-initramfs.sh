@@ -26,10 +26,32 @@ if [ -z "$(find "$bbref" -mtime -1 2>/dev/null)" ] || [ ! -s "$bbdeb" ]; then
     bbdeb=$("$here/scripts/fetch-deb.sh" "$DEBIAN_ARCH" bookworm busybox-static | tail -n1)
     echo "$bbdeb" > "$bbref"
 fi
+# Debian's bash with the glibc and libtinfo it links, for the bashreadline
+# check (busybox has no bash). armhf's bash is Thumb-2 code, which 32-bit Arm
+# uprobes cannot probe: armv7 runs armel's (ARM code, same CPU) and gets
+# armhf's bash alone, to check that the tool refuses Thumb code.
+debs() { # REF ARCH PACKAGE...: fetch-deb.sh's paths, remembered a day in REF
+    ref=$1 debarch=$2
+    shift 2
+    fresh=$(find "$ref" -mtime -1 2>/dev/null)
+    [ -z "$fresh" ] || while read -r deb; do [ -s "$deb" ] || fresh=; done < "$ref"
+    [ -n "$fresh" ] || "$here/scripts/fetch-deb.sh" "$debarch" bookworm "$@" > "$ref"
+    cat "$ref"
+}
+thumbdeb=
+if [ "$DEBIAN_ARCH" = armhf ]; then
+    bashdebs=$(debs "$cache/initramfs/$arch.bash" armel bash libtinfo6 libc6)
+    thumbdeb=$(debs "$cache/initramfs/$arch.bash-thumb" armhf bash)
+else
+    bashdebs=$(debs "$cache/initramfs/$arch.bash" "$DEBIAN_ARCH" bash libtinfo6 libc6)
+fi
 dist=$here/dist/$RUST_TARGET
 
 inputs() { # every input file, stable order
+    echo "$here/scripts/qemu-initramfs.sh"
     echo "$bbdeb"
+    echo "$bashdebs"
+    [ -z "$thumbdeb" ] || echo "$thumbdeb"
     find "$here/tests/qemu" -type f | sort
     [ -d "$dist" ] && find "$dist" -maxdepth 1 -type f | sort
     true
@@ -43,6 +65,9 @@ fi
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,root,etc,checks,lib/bpfbin}
+# mktemp -d made / 0700: checks also run commands as other users.
+chmod 755 "$root"
+chmod 1777 "$root/tmp"
 dpkg-deb --fsys-tarfile "$bbdeb" | tar -x -O ./bin/busybox > "$root/bin/busybox"
 chmod 755 "$root/bin/busybox"
 # /bin/sh is needed to start /init; init runs `busybox --install -s` for the
@@ -61,6 +86,23 @@ if [ -d "$dist" ]; then
         n=$((n + 1))
     done
 fi
+# bash goes to /opt/bash (/bin/bash stays absent, as on a busybox-only
+# device); its loader and libraries where that loader looks by default.
+mkdir -p "$root/.debian" "$root/opt/bash"
+for deb in $bashdebs; do
+    dpkg-deb -x "$deb" "$root/.debian"
+done
+install -m 755 "$root/.debian/bin/bash" "$root/opt/bash/bash"
+(cd "$root/.debian" && find lib $([ -d lib64 ] && echo lib64) \( -name 'ld-linux*' -o -name libc.so.6 -o -name 'libtinfo.so.6*' \)) |
+    while read -r f; do
+        mkdir -p "$root/${f%/*}"
+        cp -a "$root/.debian/$f" "$root/$f"
+    done
+if [ -n "$thumbdeb" ]; then
+    dpkg-deb --fsys-tarfile "$thumbdeb" | tar -x -O ./bin/bash > "$root/opt/bash/bash-thumb"
+    chmod 755 "$root/opt/bash/bash-thumb"
+fi
+rm -rf "$root/.debian"
 mknod -m 600 "$root/dev/console" c 5 1
 mknod -m 666 "$root/dev/null" c 1 3
 echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"

@@ -60,8 +60,14 @@ impl Traced {
     }
 
     pub fn spawn(tool_name: &str, args: &[&str]) -> Self {
-        let mut child = Command::new(tool(tool_name))
-            .args(args)
+        let mut command = Command::new(tool(tool_name));
+        command.args(args);
+        Self::spawn_command(command)
+    }
+
+    /// `spawn`, for a tool started by another program (`unshare`, `env`).
+    pub fn spawn_command(mut command: Command) -> Self {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -58,3 +58,24 @@ fn a_file_that_is_not_btf_is_one_line_and_status_1() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("bpfbin-offsets: /etc/hostname: "), "{stderr}");
 }
+
+#[test]
+fn stats_say_what_resolving_cost() {
+    let out = run("bpfbin-offsets", &["--stats"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let words: Vec<&str> = stderr.split_whitespace().collect();
+    // "bpfbin-offsets: resolved N members in T ms, peak RSS K kB"
+    assert_eq!(
+        (words[1], words[3], words[4], words[6], words[7], words[8], words[10]),
+        ("resolved", "members", "in", "ms,", "peak", "RSS", "kB"),
+        "{stderr}"
+    );
+    let members: usize = words[2].parse().unwrap();
+    let millis: f64 = words[5].parse().unwrap();
+    let peak_kb: u64 = words[9].parse().unwrap();
+    // One line per member, after the header.
+    assert_eq!(members, String::from_utf8_lossy(&out.stdout).lines().count() - 1);
+    assert!(millis > 0.0 && peak_kb > 0, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

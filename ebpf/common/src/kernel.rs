@@ -5,7 +5,7 @@ use aya_ebpf::{
         bpf_get_current_task, bpf_probe_read_kernel, bpf_probe_read_kernel_str_bytes, bpf_probe_read_user,
     },
     maps::PerCpuArray,
-    programs::TracePointContext,
+    programs::{ProbeContext, RetProbeContext, TracePointContext},
 };
 
 use crate::{
@@ -55,6 +55,31 @@ pub fn count_lost(lost: &PerCpuArray<u64>) {
 pub fn read_long(ctx: &TracePointContext, offset: FieldOffset) -> i64 {
     // SAFETY: the offset comes from this kernel's format file for this tracepoint.
     unsafe { ctx.read_at::<Long>(offset as usize) }.map_or(0, |v| v as i64)
+}
+
+/// Argument `n` (from 0) of the kernel function a kprobe stopped in, as the
+/// register that carries it: on 32-bit arm, where `pt_regs` slots are 4 bytes
+/// (aya-ebpf reads 8-byte slots there), and only the first four arguments
+/// travel in registers (AAPCS).
+#[cfg(bpf_target_arch = "arm")]
+pub fn probe_arg(ctx: &ProbeContext, n: usize) -> Option<u64> {
+    // SAFETY: a read of the kernel-provided context, within pt_regs.uregs.
+    (n < 4).then(|| unsafe { *ctx.regs.cast::<u32>().add(n) } as u64)
+}
+/// Argument `n` (from 0) of the kernel function a kprobe stopped in.
+#[cfg(not(bpf_target_arch = "arm"))]
+pub fn probe_arg(ctx: &ProbeContext, n: usize) -> Option<u64> {
+    ctx.arg(n)
+}
+
+/// The value a kretprobe's function returned, sign-extended from a `long`.
+pub fn probe_ret(ctx: &RetProbeContext) -> i64 {
+    #[cfg(bpf_target_arch = "arm")]
+    // SAFETY: a read of the kernel-provided context: uregs[0], 4 bytes on arm.
+    let ret = unsafe { *ctx.regs.cast::<Long>() } as i64;
+    #[cfg(not(bpf_target_arch = "arm"))]
+    let ret = ctx.ret::<Long>() as i64;
+    ret
 }
 
 /// The current task's `task_struct` address.

@@ -5,14 +5,18 @@
 //! With the `kernel` feature, also the helpers the eBPF programs share.
 #![no_std]
 
+pub mod bashreadline;
+pub mod capable;
 pub mod execsnoop;
 pub mod exitsnoop;
 #[cfg(feature = "kernel")]
 pub mod kernel;
+pub mod mountsnoop;
 pub mod opensnoop;
 pub mod sigsnoop;
 pub mod statsnoop;
 pub mod syncsnoop;
+pub mod syscount;
 pub mod tracepoint;
 pub mod vfs;
 

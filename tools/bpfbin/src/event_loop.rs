@@ -32,8 +32,9 @@ extern "C" fn request_stop(_signal: libc::c_int) {
     STOP.store(true, Ordering::Relaxed);
 }
 
-/// SIGINT and SIGTERM end the loop; the tool then detaches and prints its summary.
-fn stop_on_signals() -> Result<()> {
+/// SIGINT and SIGTERM end the loop (or `sleep_until`) instead of the process;
+/// the tool then detaches and prints its summary.
+pub fn stop_on_signals() -> Result<()> {
     for signal in [libc::SIGINT, libc::SIGTERM] {
         // SAFETY: the handler only stores to an atomic; no SA_RESTART, so the
         // wait in poll(2) returns at once.
@@ -48,6 +49,23 @@ fn stop_on_signals() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Sleeps until `deadline` (`None`: no end) or until SIGINT or SIGTERM,
+/// once `stop_on_signals` is set up: the wait of tools that print a summary
+/// per interval rather than events. Whether a signal ended it.
+pub fn sleep_until(deadline: Option<Instant>) -> bool {
+    while !STOP.load(Ordering::Relaxed) {
+        let left = match deadline {
+            Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+            None => TICK,
+        };
+        if left.is_zero() {
+            return false;
+        }
+        std::thread::sleep(left.min(TICK));
+    }
+    true
 }
 
 /// The `T` at the start of a ring buffer record, if the record is long

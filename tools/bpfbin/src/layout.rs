@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use bpfbin_common::{execsnoop, exitsnoop, vfs};
+use bpfbin_common::{execsnoop, exitsnoop, mountsnoop, vfs};
 
 use crate::{
     btf::{Btf, VMLINUX},
@@ -13,9 +13,10 @@ use crate::{
 };
 
 /// Every tool's table, for `bpfbin-offsets`: which tool (and mode) reads what.
-pub const TABLES: [(&str, &[(&str, &str)]); 3] = [
+pub const TABLES: &[(&str, &[(&str, &str)])] = &[
     ("execsnoop", &execsnoop::MEMBERS),
     ("exitsnoop", &exitsnoop::MEMBERS),
+    ("mountsnoop", &mountsnoop::MEMBERS),
     ("opensnoop -F", &vfs::MEMBERS),
 ];
 

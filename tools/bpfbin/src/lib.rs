@@ -10,6 +10,7 @@ pub mod event_loop;
 pub mod layout;
 pub mod load;
 pub mod output;
+pub mod release;
 pub mod text;
 pub mod time;
 pub mod tracefs;

@@ -1,9 +1,11 @@
 //! Loading a tool's embedded eBPF object and attaching its programs, with
 //! errors a person can act on.
 
+use std::path::Path;
+
 use aya::{
     Ebpf, EbpfLoader, Pod,
-    programs::{ProgramError, TracePoint},
+    programs::{KProbe, ProgramError, TracePoint, UProbe, uprobe::UProbeScope},
 };
 
 use crate::{
@@ -29,6 +31,13 @@ pub fn load<C: Pod>(object: &[u8], config: &C, events_bytes: Option<u32>) -> Res
     loader
         .load(object)
         .map_err(|err| Error::context("loading the eBPF object", err))
+}
+
+/// Loads an `object` without a `CONFIG` global: one with nothing to filter
+/// and no kernel layout to learn.
+pub fn load_unconfigured(object: &[u8]) -> Result<Ebpf> {
+    raise_memlock_limit();
+    EbpfLoader::new().load(object).map_err(|err| Error::context("loading the eBPF object", err))
 }
 
 /// Kernels before 5.11 charge BPF maps to RLIMIT_MEMLOCK, often 64 KiB on
@@ -63,6 +72,47 @@ pub fn attach_syscalls(ebpf: &mut Ebpf, syscalls: &[Syscall]) -> Result<()> {
         attach_tracepoint(ebpf, "syscalls", &syscall.enter)?;
         attach_tracepoint(ebpf, "syscalls", &syscall.exit)?;
     }
+    Ok(())
+}
+
+/// Loads the kprobe or kretprobe program `name` and attaches it to the
+/// kernel function `function`. The link lives as long as `ebpf`.
+pub fn attach_kprobe(ebpf: &mut Ebpf, name: &str, function: &str) -> Result<()> {
+    let program: &mut KProbe = ebpf
+        .program_mut(name)
+        .ok_or_else(|| Error::new(format!("the eBPF object has no program {name}")))?
+        .try_into()
+        .map_err(|err| Error::context(format_args!("program {name}"), err))?;
+    program.load().map_err(|err| rejected(name, err))?;
+    if let Err(err) = program.attach(function, 0) {
+        // The perf PMU aya attaches through exists with CONFIG_KPROBE_EVENTS.
+        if !Path::new("/sys/bus/event_source/devices/kprobe").exists() {
+            return Err(Error::new(format!(
+                "cannot probe kernel function {function}: this kernel has no kprobes (it needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)"
+            )));
+        }
+        return Err(Error::context(
+            format_args!("attaching a kprobe to kernel function {function} (missing on this kernel, or not probeable)"),
+            err,
+        ));
+    }
+    log::debug!("attached {name} to kernel function {function}");
+    Ok(())
+}
+
+/// Loads the uprobe or uretprobe `program` and attaches it at `offset`, a file
+/// offset in the ELF file `target` (the tool resolves its symbol), for every process.
+pub fn attach_uprobe(ebpf: &mut Ebpf, program: &str, target: &Path, offset: u64) -> Result<()> {
+    let probe: &mut UProbe = ebpf
+        .program_mut(program)
+        .ok_or_else(|| Error::new(format!("the eBPF object has no program {program}")))?
+        .try_into()
+        .map_err(|err| Error::context(format_args!("program {program}"), err))?;
+    probe.load().map_err(|err| rejected(program, err))?;
+    probe.attach([offset], target, UProbeScope::AllProcesses).map_err(|err| {
+        Error::context(format_args!("attaching a uprobe to {} at offset {offset:#x}", target.display()), err)
+    })?;
+    log::debug!("attached {program} to {}:{offset:#x}", target.display());
     Ok(())
 }
 

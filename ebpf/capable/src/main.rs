@@ -1,0 +1,110 @@
+//! capable, kernel side: the entry of `cap_capable()` remembers which
+//! capability a thread asks for; its return sends the check with the verdict.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::{
+        bpf_get_current_cgroup_id, bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid,
+    },
+    macros::{kprobe, kretprobe, map},
+    maps::{CgroupArray, HashMap, PerCpuArray, RingBuf},
+    programs::{ProbeContext, RetProbeContext},
+};
+use bpfbin_common::{
+    capable::{CAP_OPT_INSETID, CAP_OPT_NOAUDIT, Check, Config, Event, UNIQUE_CGROUP, UNIQUE_OFF, UniqueKey},
+    kernel::{count_lost, probe_arg, probe_ret},
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> =
+    Global::new(Config { pid: 0, self_pid: 0, unique: UNIQUE_OFF, cgroup: 0, opts_bitmask: 1 });
+
+/// Checks in flight, by thread.
+#[map]
+static CHECKS: HashMap<u64, Check> = HashMap::with_max_entries(10240, 0);
+
+/// `-u`: the pairs already shown.
+#[map]
+static SEEN: HashMap<UniqueKey, u8> = HashMap::with_max_entries(10240, 0);
+
+/// `-c`: the cgroup to trace, set by user space.
+#[map]
+static CGROUPS: CgroupArray = CgroupArray::with_max_entries(1, 0);
+
+#[map]
+static EVENTS: RingBuf = RingBuf::with_byte_size(64 * 1024, 0);
+
+/// Events that did not fit in the ring buffer, counted so none is lost silently.
+#[map]
+static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+
+/// `int cap_capable(const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts)`
+#[kprobe]
+pub fn cap_capable(ctx: ProbeContext) -> u32 {
+    let config = CONFIG.load();
+    if config.cgroup != 0 && !CGROUPS.current_task_under_cgroup(0).unwrap_or(false) {
+        return 0;
+    }
+    let id = bpf_get_current_pid_tgid();
+    let pid = (id >> 32) as u32;
+    if pid == config.self_pid || (config.pid != 0 && config.pid != pid) {
+        return 0;
+    }
+    let (Some(cap), Some(opts)) = (probe_arg(&ctx, 2), probe_arg(&ctx, 3)) else { return 0 };
+    let check = Check { cap: cap as i32, opts: opts as u32 };
+    // A full map drops the check: its return then finds nothing to send.
+    let _ = CHECKS.insert(&id, &check, 0);
+    0
+}
+
+#[kretprobe]
+pub fn cap_capable_return(ctx: RetProbeContext) -> u32 {
+    let id = bpf_get_current_pid_tgid();
+    // SAFETY: a copy out of the map entry before it is removed.
+    let Some(check) = (unsafe { CHECKS.get(&id) }).copied() else { return 0 };
+    let _ = CHECKS.remove(&id);
+    let config = CONFIG.load();
+    let pid = (id >> 32) as u32;
+
+    if config.unique != UNIQUE_OFF {
+        let key = if config.unique == UNIQUE_CGROUP {
+            // SAFETY: the helper has no preconditions.
+            UniqueKey { cap: check.cap, tgid: 0, cgroup_id: unsafe { bpf_get_current_cgroup_id() } }
+        } else {
+            UniqueKey { cap: check.cap, tgid: pid, cgroup_id: 0 }
+        };
+        if SEEN.get_ptr(&key).is_some() {
+            return 0;
+        }
+        let _ = SEEN.insert(&key, &0, 0);
+    }
+
+    let (audit, insetid) = if config.opts_bitmask != 0 {
+        ((check.opts & CAP_OPT_NOAUDIT == 0) as i32, (check.opts & CAP_OPT_INSETID != 0) as i32)
+    } else {
+        (check.opts as i32, -1)
+    };
+    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+        count_lost(&LOST);
+        return 0;
+    };
+    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+    unsafe {
+        entry.as_mut_ptr().write(Event {
+            pid,
+            tid: id as u32,
+            uid: bpf_get_current_uid_gid() as u32,
+            cap: check.cap,
+            audit,
+            insetid,
+            ret: probe_ret(&ctx) as i32,
+            comm: bpf_get_current_comm().unwrap_or([0; 16]),
+        })
+    };
+    entry.submit(0);
+    0
+}
+
+bpfbin_common::program_object!();

@@ -1,0 +1,125 @@
+//! syscount, kernel side: count each syscall at its exit, by syscall number or
+//! by process, in `DATA`; with `-L` also time it from its entry.
+#![no_std]
+#![no_main]
+// The BPF target has no compare-and-swap, so core's atomic types lack
+// fetch_add; the intrinsic becomes BPF's atomic add (libbpf-tools'
+// __sync_fetch_and_add).
+#![feature(core_intrinsics)]
+#![allow(internal_features)]
+
+use core::intrinsics::{AtomicOrdering, atomic_xadd};
+
+use aya_ebpf::{
+    Global,
+    bindings::BPF_NOEXIST,
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    macros::{map, tracepoint},
+    maps::{CgroupArray, HashMap},
+    programs::TracePointContext,
+};
+use bpfbin_common::{
+    kernel::read_long,
+    syscount::{Config, Counts, MAX_ENTRIES},
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config {
+    pid: 0,
+    errno: 0,
+    syscall: 0,
+    one_syscall: 0,
+    failed_only: 0,
+    latency: 0,
+    by_process: 0,
+    cgroup: 0,
+    _pad: 0,
+    enter_id: 0,
+    exit_id: 0,
+    exit_ret: 0,
+});
+
+/// Entry time of each thread's current syscall, with `-L`.
+#[map]
+static START: HashMap<u32, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
+
+/// The counts, read and emptied by user space once per interval.
+#[map]
+static DATA: HashMap<u32, Counts> = HashMap::with_max_entries(MAX_ENTRIES, 0);
+
+/// The cgroup of `-c`, in slot 0.
+#[map]
+static CGROUPS: CgroupArray = CgroupArray::with_max_entries(1, 0);
+
+/// The calling process (tgid) and thread, if they pass the `-c` and `-p` filters.
+fn traced(config: &Config) -> Option<(u32, u32)> {
+    if config.cgroup != 0 && CGROUPS.current_task_under_cgroup(0) != Ok(true) {
+        return None;
+    }
+    let id = bpf_get_current_pid_tgid();
+    let pid = (id >> 32) as u32;
+    (config.pid == 0 || config.pid == pid).then_some((pid, id as u32))
+}
+
+#[tracepoint]
+pub fn sys_enter(ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let Some((_, tid)) = traced(&config) else { return 0 };
+    if config.one_syscall != 0 && read_long(&ctx, config.enter_id) != config.syscall as i64 {
+        return 0;
+    }
+    // SAFETY: the helper has no preconditions.
+    let now = unsafe { bpf_ktime_get_ns() };
+    // A full map only loses this call's time, as in libbpf-tools.
+    let _ = START.insert(&tid, &now, 0);
+    0
+}
+
+#[tracepoint]
+pub fn sys_exit(ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let Some((pid, tid)) = traced(&config) else { return 0 };
+    let id = read_long(&ctx, config.exit_id);
+    // -1: no syscall, the exit path of an interrupt or a ptrace stop.
+    if id == -1 || (config.one_syscall != 0 && id != config.syscall as i64) {
+        return 0;
+    }
+    let ret = read_long(&ctx, config.exit_ret);
+    if (config.failed_only != 0 && ret >= 0) || (config.errno != 0 && ret != -(config.errno as i64)) {
+        return 0;
+    }
+    let mut latency = 0;
+    if config.latency != 0 {
+        let Some(start) = START.get_ptr(&tid) else { return 0 };
+        // SAFETY: this thread's own entry, written only at its syscall entry.
+        latency = unsafe { bpf_ktime_get_ns() }.wrapping_sub(unsafe { *start });
+        // Threads that exit would otherwise fill the map with stale entries.
+        let _ = START.remove(&tid);
+    }
+    let key = if config.by_process != 0 { pid } else { id as u32 };
+    let counts = match DATA.get_ptr_mut(&key) {
+        Some(counts) => counts,
+        None => {
+            // Another CPU may insert the same key first: then use its entry.
+            let _ = DATA.insert(&key, &Counts::default(), BPF_NOEXIST as u64);
+            let Some(counts) = DATA.get_ptr_mut(&key) else { return 0 };
+            counts
+        }
+    };
+    // SAFETY: a live map value; the counters are only ever added to atomically.
+    unsafe {
+        atomic_xadd::<u64, u64, { AtomicOrdering::Relaxed }>(&raw mut (*counts).count, 1);
+        if config.latency != 0 {
+            atomic_xadd::<u64, u64, { AtomicOrdering::Relaxed }>(&raw mut (*counts).total_ns, latency);
+        }
+        // The process's name is its main thread's: libbpf-tools reads the
+        // group leader's comm, which needs BTF; the main thread's own calls
+        // give it without, and another thread's name stands in until then.
+        if config.by_process != 0 && (pid == tid || (*counts).comm[0] == 0) {
+            (*counts).comm = bpf_get_current_comm().unwrap_or_default();
+        }
+    }
+    0
+}
+
+bpfbin_common::program_object!();
