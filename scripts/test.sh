@@ -6,9 +6,11 @@
 #      pahole on every kernel's BTF),
 #   2. check-btf.sh against config files,
 #   3. kernel-btf.sh on made-up images and the kernels,
-#   4. a short fuzz run of every parser (tests/fuzz/run.sh SECONDS for longer),
-#   5. the size report,
-#   6. the QEMU matrix: every tool in x86_64, aarch64 and armv7 guests.
+#   4. packaging: dist.sh, install.sh, the Yocto and Buildroot files, a
+#      vendored offline build of two tools with prebuilt eBPF objects,
+#   5. a short fuzz run of every parser (tests/fuzz/run.sh SECONDS for longer),
+#   6. the size report,
+#   7. the QEMU matrix: every tool in x86_64, aarch64 and armv7 guests.
 # Every suite runs even when an earlier one failed; the last line sums them up.
 #
 # usage: scripts/test.sh [--no-qemu]   (--no-qemu: no kernels, no matrix)
@@ -71,6 +73,7 @@ export RUSTC_BOOTSTRAP=1
 suite "unit and host integration tests" cargo test
 suite "check-btf.sh" tests/check-btf/run.sh
 suite "kernel-btf.sh" tests/btf/run.sh
+suite "packaging" tests/packaging/run.sh
 suite "fuzz, 20 s per target" tests/fuzz/run.sh
 step "size report"
 scripts/size-report.sh

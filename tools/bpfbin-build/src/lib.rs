@@ -15,7 +15,10 @@ pub fn embed_ebpf(tool: &str) -> aya_build::Result<()> {
     println!("cargo::rerun-if-env-changed=BPFBIN_EBPF_DIR");
     if let Some(dir) = env::var_os("BPFBIN_EBPF_DIR") {
         let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-        fs::copy(PathBuf::from(dir).join(tool), out.join(tool))?;
+        let object = PathBuf::from(dir).join(tool);
+        // A new object under the same path must be embedded again.
+        println!("cargo::rerun-if-changed={}", object.display());
+        fs::copy(&object, out.join(tool))?;
         return Ok(());
     }
     // The release profile is tuned for small user-space binaries; the eBPF
