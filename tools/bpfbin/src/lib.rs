@@ -31,6 +31,12 @@ pub fn main(tool: &str, body: impl FnOnce() -> Result<()>) -> ! {
 /// Sends `log` records to stderr; `-v` shows the debug ones.
 pub fn init_logging(verbose: bool) {
     let level = if verbose { log::LevelFilter::Debug } else { log::LevelFilter::Warn };
+    // aya probes kernel features first and warns of each failure; without
+    // privileges they all fail, before the one-line error that says why.
+    let features = if verbose { log::LevelFilter::Debug } else { log::LevelFilter::Error };
     // Fails only when a logger is already set, which leaves logging working.
-    let _ = simple_logger::SimpleLogger::new().with_level(level).init();
+    let _ = simple_logger::SimpleLogger::new()
+        .with_level(level)
+        .with_module_level("aya::kernel_features", features)
+        .init();
 }

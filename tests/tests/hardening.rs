@@ -1,0 +1,157 @@
+//! Every built tool against bad command lines and missing privileges, driven
+//! by a table derived from the tool's own usage line, so a new tool is
+//! covered the day it is built.
+
+use std::{
+    path::PathBuf,
+    process::{Command, Output, Stdio},
+    thread,
+    time::{Duration, Instant},
+};
+
+use bpfbin_tests::tool;
+
+/// Every tool in the dist directory the tests use.
+fn tools() -> Vec<String> {
+    let dir = tool("opensnoop").parent().unwrap().to_path_buf();
+    let mut tools: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| is_elf(path))
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    tools.sort();
+    assert!(tools.len() >= 10, "tools in {}: {tools:?}", dir.display());
+    tools
+}
+
+fn is_elf(path: &PathBuf) -> bool {
+    std::fs::read(path).is_ok_and(|bytes| bytes.starts_with(b"\x7fELF"))
+}
+
+/// Runs `command` to its end; one that is still running after 10 s (it took
+/// a bad value for a good one and started tracing) is killed, and fails.
+fn run_bounded(mut command: Command) -> Output {
+    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("{command:?} still running after 10 s: {:?}", child.wait_with_output().unwrap());
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn run(tool_name: &str, args: &[&str]) -> Output {
+    let mut command = Command::new(tool(tool_name));
+    command.args(args);
+    run_bounded(command)
+}
+
+/// The tool's usage line, e.g. `Usage: syncsnoop [-p <pid>] [-v] [--json]`.
+fn usage(tool_name: &str) -> String {
+    let out = run(tool_name, &["--help"]);
+    assert_eq!(out.status.code(), Some(0), "{tool_name} --help");
+    let help = String::from_utf8(out.stdout).unwrap();
+    let line = help.lines().next().unwrap().to_owned();
+    assert!(line.starts_with(&format!("Usage: {tool_name}")), "{tool_name}: {line}");
+    line
+}
+
+/// Options that take a value, with the value's name: `[-p <pid>]` → ("-p", "pid").
+fn options_with_values(usage: &str) -> Vec<(String, String)> {
+    usage
+        .split('[')
+        .filter_map(|group| {
+            let group = group.trim_end_matches([']', ' ']);
+            let (flag, value) = group.split_once(" <")?;
+            Some((flag.to_owned(), value.trim_end_matches('>').to_owned()))
+        })
+        .filter(|(flag, _)| flag.starts_with('-'))
+        .collect()
+}
+
+/// Values the option must refuse, by the kind of number its name says it is.
+fn bad_values(value_name: &str) -> &'static [&'static str] {
+    match value_name {
+        // Positive counts and IDs: 0 means nothing here.
+        "pid" | "tid" | "duration" | "top" | "max-args" => &["0", "-1", "abc", "1x", "99999999999999999999", ""],
+        // syscount -i 0: no interval, as in libbpf-tools.
+        "interval" | "uid" => &["-1", "abc", "1x", "99999999999999999999", ""],
+        "signal" | "errno" | "unique" => &["no-such-name", "-1", ""],
+        _ => &[],
+    }
+}
+
+/// A bad usage: status 2, and on stderr the tool's name, the reason and the
+/// usage line, nothing else (no panic, no log noise).
+fn assert_usage_error(tool_name: &str, args: &[&str]) {
+    let out = run(tool_name, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{tool_name} {args:?}: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines.len() >= 2, "{tool_name} {args:?}: {stderr}");
+    assert!(lines[0].starts_with(&format!("{tool_name}: ")), "{tool_name} {args:?}: {stderr}");
+    assert!(lines.last().unwrap().starts_with(&format!("Usage: {tool_name}")), "{tool_name} {args:?}: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert!(out.stdout.is_empty(), "{tool_name} {args:?} printed: {}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn every_bad_command_line_is_a_usage_error() {
+    let mut tried = 0;
+    for tool_name in tools() {
+        let usage = usage(&tool_name);
+        let mut cases: Vec<Vec<String>> = vec![
+            vec!["--no-such-option".into()],
+            vec!["-Q".into()],
+            vec!["--json=yes".into()],
+        ];
+        for (flag, value_name) in options_with_values(&usage) {
+            // The value is missing.
+            cases.push(vec![flag.clone()]);
+            for value in bad_values(&value_name) {
+                cases.push(vec![flag.clone(), (*value).into()]);
+            }
+        }
+        if !usage.contains("<interval") {
+            // No positional arguments.
+            cases.push(vec!["extra".into()]);
+        }
+        for case in &cases {
+            let args: Vec<&str> = case.iter().map(String::as_str).collect();
+            assert_usage_error(&tool_name, &args);
+        }
+        tried += cases.len();
+    }
+    eprintln!("{tried} bad command lines tried");
+}
+
+#[test]
+fn without_privileges_every_tool_says_so_in_one_line() {
+    for tool_name in tools() {
+        // It reads only a BTF file, which needs no privileges.
+        if tool_name == "bpfbin-offsets" {
+            continue;
+        }
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]).arg(tool(&tool_name));
+        let out = run_bounded(command);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{tool_name}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{tool_name}: {stderr}");
+        assert!(stderr.starts_with(&format!("{tool_name}: ")), "{stderr}");
+        assert!(stderr.contains("run as root, or with CAP_BPF and CAP_PERFMON"), "{tool_name}: {stderr}");
+        assert!(out.stdout.is_empty(), "{tool_name}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+}
+
+#[test]
+fn usage_lines_parse_into_options() {
+    assert_eq!(
+        options_with_values("Usage: syscount [-v] [-p <pid>] [-T <top>] [--max-args <max-args>] [--json]"),
+        [("-p", "pid"), ("-T", "top"), ("--max-args", "max-args")].map(|(f, v)| (f.to_owned(), v.to_owned()))
+    );
+}
