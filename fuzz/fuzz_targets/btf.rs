@@ -88,6 +88,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = layout::offsets(&mut btf, &vfs::MEMBERS);
     let _ = layout::offsets(&mut btf, &execsnoop::MEMBERS);
     let _ = layout::offsets(&mut btf, &exitsnoop::MEMBERS);
+    let _ = btf.function_params("vfs_unlink");
 
     // The input's own names: each as a struct and, for the first few that
     // are structs, each as a member of it, and two-level dotted paths.
@@ -115,5 +116,8 @@ fuzz_target!(|data: &[u8]| {
         }
         let paths: Vec<&str> = names.iter().take(3).copied().collect();
         let _ = btf.first_member(outer, &paths);
+    }
+    for &name in names.iter().take(4) {
+        let _ = btf.function_params(name);
     }
 });

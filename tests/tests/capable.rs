@@ -76,6 +76,6 @@ fn a_missing_cgroup_is_one_line_naming_it() {
     let out = run("capable", &["-c", "/sys/fs/cgroup/no-such-bpfbin-group"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("capable: cgroup /sys/fs/cgroup/no-such-bpfbin-group: "), "{stderr}");
+    assert!(stderr.starts_with("capable: opening cgroup /sys/fs/cgroup/no-such-bpfbin-group: "), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }

@@ -7,12 +7,17 @@
 
 pub mod bashreadline;
 pub mod capable;
+pub mod cpudist;
 pub mod execsnoop;
 pub mod exitsnoop;
+pub mod filelife;
+pub mod histogram;
 #[cfg(feature = "kernel")]
 pub mod kernel;
 pub mod mountsnoop;
+pub mod oomkill;
 pub mod opensnoop;
+pub mod runqlat;
 pub mod sigsnoop;
 pub mod statsnoop;
 pub mod syncsnoop;

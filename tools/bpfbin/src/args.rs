@@ -31,14 +31,33 @@ pub fn parse_from<T: FromArgs>(program: &str, words: &[String], with_value: &str
             print!("{output}");
             Error::quiet()
         }
-        Err(()) => {
-            let usage = T::from_args(&[program], &["--help"])
-                .err()
-                .and_then(|help| help.output.lines().next().map(str::to_owned))
-                .unwrap_or_default();
-            Error::usage(format!("{}\n{usage}", output.trim_end()))
-        }
+        Err(()) => Error::usage(format!("{}\n{}", output.trim_end(), usage_line::<T>(program))),
     })
+}
+
+/// A usage error found after parsing, such as flags that exclude each
+/// other: exit status 2 and the usage line, as for the errors `parse` finds.
+pub fn usage_error<T: FromArgs>(message: impl std::fmt::Display) -> Error {
+    let program = std::env::args_os().next().map(program_name).unwrap_or_default();
+    Error::usage(format!("{message}\n{}", usage_line::<T>(&program)))
+}
+
+/// libbpf-tools' positional `[interval] [count]` of `T`'s command line, each
+/// a number above 0 already: at most two.
+pub fn interval_count<T: FromArgs>(words: &[u32]) -> Result<(Option<u32>, Option<u32>)> {
+    match *words {
+        [] => Ok((None, None)),
+        [interval] => Ok((Some(interval), None)),
+        [interval, count] => Ok((Some(interval), Some(count))),
+        [_, _, extra, ..] => Err(usage_error::<T>(format!("unrecognized positional argument: {extra}"))),
+    }
+}
+
+fn usage_line<T: FromArgs>(program: &str) -> String {
+    T::from_args(&[program], &["--help"])
+        .err()
+        .and_then(|help| help.output.lines().next().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn program_name(arg0: OsString) -> String {

@@ -213,6 +213,32 @@ impl Btf {
             .ok_or_else(|| Error::new(format!("struct {struct_name} has no member {path} on this kernel")))
     }
 
+    /// The parameter names of kernel function `name`, in order, from its BTF
+    /// prototype (an unnamed one, such as `...`, is ""): for functions whose
+    /// arguments moved across versions. `Ok(None)` when the BTF has no such
+    /// function: pahole leaves some out, and BTF before pahole 1.16 has none.
+    pub fn function_params(&mut self, name: &str) -> Result<Option<Vec<String>>> {
+        let mut pos = self.types_start;
+        for id in 1..=self.last_id {
+            let ty = self.read_type(id, pos)?;
+            if ty.kind() == FUNC && self.name_is(ty.name_off, name)? {
+                let proto = self.type_by_id(ty.size_or_type)?;
+                if proto.kind() != FUNC_PROTO {
+                    return Err(malformed(format!("function {name} (type {id}) has no prototype")));
+                }
+                let mut params = Vec::with_capacity(proto.vlen() as usize);
+                for index in 0..u64::from(proto.vlen()) {
+                    // struct btf_param: name_off, type.
+                    let name_off = le32(self.types.get(&self.source, proto.pos + TYPE_LEN + index * 8, 4)?, 0);
+                    params.push(self.string(name_off)?);
+                }
+                return Ok(Some(params));
+            }
+            pos += ty.len;
+        }
+        Ok(None)
+    }
+
     /// The id of the first struct or union called `name` (not a forward declaration).
     fn struct_id(&mut self, name: &str) -> Result<Option<u32>> {
         if let Some((_, id)) = self.structs.iter().find(|(known, _)| **known == *name) {
@@ -398,6 +424,23 @@ impl Btf {
             return Err(malformed(format!("type {id} runs past the type section")));
         }
         Ok(ty)
+    }
+
+    /// The string at `name_off`; one longer than NAME_MAX is an error, as no
+    /// identifier is that long.
+    fn string(&mut self, name_off: u32) -> Result<String> {
+        const NAME_MAX: u64 = 255;
+        let at = self.strings_start + u64::from(name_off);
+        if at >= self.strings_end {
+            return Err(malformed(format!("string offset {name_off} past the string section")));
+        }
+        let len = (self.strings_end - at).min(NAME_MAX + 1) as usize;
+        let bytes = self.strings.get(&self.source, at, len)?;
+        let end = bytes
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or_else(|| malformed(format!("string at {name_off} is unterminated")))?;
+        Ok(String::from_utf8_lossy(&bytes[..end]).into_owned())
     }
 
     /// Whether the string at `name_off` is `name`.
@@ -727,6 +770,50 @@ mod tests {
         assert_eq!(btf.member("last", "i").unwrap(), plain(0, 4));
     }
 
+    /// int vfs_unlink(int *idmap, int *dentry, ...); void sync(void);
+    /// and a FUNC whose type is not a prototype.
+    fn functions() -> Builder {
+        let mut b = Builder::new();
+        let int = b.int("int", 4); // 1
+        let pointer = b.refer(PTR, "", int); // 2
+        let (idmap, dentry) = (b.name("idmap"), b.name("dentry"));
+        let proto = b.add("", FUNC_PROTO, false, 3, int, &[idmap, pointer, dentry, pointer, 0, 0]); // 3
+        b.add("vfs_unlink", FUNC, false, 1, proto, &[]); // 4
+        b.add("not_a_function", FUNC, false, 0, int, &[]); // 5
+        b.add("vfs", VAR, false, 0, int, &[1]); // a VAR, passed over
+        let empty = b.add("", FUNC_PROTO, false, 0, 0, &[]);
+        b.add("sync", FUNC, false, 0, empty, &[]);
+        b
+    }
+
+    #[test]
+    fn function_params_come_from_the_prototype() {
+        let mut btf = functions().btf();
+        let params = btf.function_params("vfs_unlink").unwrap();
+        assert_eq!(params, Some(vec!["idmap".into(), "dentry".into(), String::new()]));
+        assert_eq!(btf.function_params("sync").unwrap(), Some(vec![]));
+        assert_eq!(btf.function_params("vfs").unwrap(), None);
+        assert_eq!(btf.function_params("vfs_create").unwrap(), None);
+        let err = btf.function_params("not_a_function").unwrap_err();
+        assert_eq!(err.message(), Some("malformed BTF: function not_a_function (type 5) has no prototype"));
+    }
+
+    #[test]
+    fn unterminated_param_names_are_errors() {
+        let mut b = Builder::new();
+        let int = b.int("int", 4); // 16 bytes of types
+        let proto = b.add("", FUNC_PROTO, false, 1, int, &[0, int]);
+        b.add("f", FUNC, false, 0, proto, &[]);
+        // The parameter takes the last string, whose NUL is then cut off.
+        let last = b.name("dentry");
+        b.types[16 + 12..16 + 16].copy_from_slice(&last.to_le_bytes());
+        let mut blob = b.build();
+        blob.pop();
+        blob[20..24].copy_from_slice(&(b.strings.len() as u32 - 1).to_le_bytes());
+        let err = Btf::from_bytes(blob).unwrap().function_params("f").unwrap_err();
+        assert_eq!(err.message(), Some(format!("malformed BTF: string at {last} is unterminated").as_str()));
+    }
+
     #[test]
     fn other_files_are_refused() {
         let err = Btf::parse(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0").err().unwrap();
@@ -759,6 +846,18 @@ mod tests {
                 if let Ok(mut btf) = Btf::from_bytes(corrupt) {
                     for (name, path) in [("outer", "c2"), ("outer", "in.c"), ("outer", "p"), ("inner", "c")] {
                         let _ = btf.member(name, path);
+                    }
+                }
+            }
+        }
+        let blob = functions().build();
+        for at in 0..blob.len() {
+            for value in [0, 1, 0x7f, 0x80, 0xff] {
+                let mut corrupt = blob.clone();
+                corrupt[at] = value;
+                if let Ok(mut btf) = Btf::from_bytes(corrupt) {
+                    for name in ["vfs_unlink", "sync", "not_a_function"] {
+                        let _ = btf.function_params(name);
                     }
                 }
             }
@@ -820,6 +919,16 @@ mod tests {
         let mnt = btf.require("mount", "mnt").unwrap();
         let root = btf.require("vfsmount", "mnt_root").unwrap();
         assert_eq!(btf.require("mount", "mnt.mnt_root").unwrap(), plain(mnt.offset + root.offset, long).unwrap());
+    }
+
+    #[test]
+    fn this_kernels_functions() {
+        let Some(mut btf) = vmlinux() else { return };
+        // Unchanged since 4.19; vfs_unlink gained a first argument in 5.12.
+        assert_eq!(btf.function_params("vfs_open").unwrap().unwrap(), ["path", "file"]);
+        let unlink = btf.function_params("vfs_unlink").unwrap().unwrap();
+        assert!(unlink[..3] == ["dir", "dentry", "delegated_inode"] || unlink[2] == "dentry", "{unlink:?}");
+        assert_eq!(btf.function_params("no_such_bpfbin_function").unwrap(), None);
     }
 
     #[test]

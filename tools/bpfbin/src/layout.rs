@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use bpfbin_common::{execsnoop, exitsnoop, mountsnoop, vfs};
+use bpfbin_common::{execsnoop, exitsnoop, filelife, mountsnoop, oomkill, runqlat, vfs};
 
 use crate::{
     btf::{Btf, VMLINUX},
@@ -16,8 +16,11 @@ use crate::{
 pub const TABLES: &[(&str, &[(&str, &str)])] = &[
     ("execsnoop", &execsnoop::MEMBERS),
     ("exitsnoop", &exitsnoop::MEMBERS),
+    ("filelife", &filelife::MEMBERS),
     ("mountsnoop", &mountsnoop::MEMBERS),
+    ("oomkill", &oomkill::MEMBERS),
     ("opensnoop -F", &vfs::MEMBERS),
+    ("runqlat --pidnss", &runqlat::MEMBERS),
 ];
 
 /// The BTF of `file` (`--btf FILE`), or of the running kernel.

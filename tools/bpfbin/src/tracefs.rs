@@ -145,10 +145,34 @@ impl Format {
         })
     }
 
+    /// The `print fmt` line: how the kernel prints the record, which names
+    /// the values of flag fields.
+    pub fn print_fmt(&self) -> Option<&str> {
+        self.text.lines().find_map(|line| line.strip_prefix("print fmt: "))
+    }
+
     /// Offset of `field`, or an error naming the tracepoint and the field.
     pub fn require(&self, field: &str, tracepoint: &str) -> Result<u16> {
         self.offset(field)
             .ok_or_else(|| Error::new(format!("tracepoint {tracepoint} has no field {field} on this kernel")))
+    }
+}
+
+/// The bits of `sched:sched_switch`'s `prev_state` that mean the task left the run queue: the ones
+/// the kernel prints as letters (S, D, T, t, X, Z, P, I), listed in the print
+/// fmt as `{ 0x00000001, "S" }`...; everything below the "+" bit the kernel
+/// sets for a preempted task. Linux 5.10 to 6.18 have 0x01 to 0x80.
+pub fn sleeping_states(switch: &Format) -> u32 {
+    let flags = switch.print_fmt().unwrap_or_default().split("{ 0x").skip(1).filter_map(|entry| {
+        let digits = entry.split(',').next()?;
+        u32::from_str_radix(digits.trim(), 16).ok()
+    });
+    match flags.max() {
+        Some(highest) if highest != 0 => (highest << 1) - 1,
+        _ => {
+            log::debug!("no task states in sched_switch's print fmt; taking those of Linux 5.10 to 6.18");
+            0xff
+        }
     }
 }
 
@@ -214,5 +238,20 @@ mod tests {
             assert!(format.offset("filename").is_some());
         }
         assert!(!tracefs.has_event("syscalls", "sys_enter_no_such_call"));
+    }
+
+    #[test]
+    fn sleeping_states_come_from_the_print_fmt() {
+        let format = |print: &str| Format::parse(&format!("name: sched_switch\nformat:\n\nprint fmt: {print}\n"));
+        // As Linux 6.1 prints it (shortened).
+        let linux = format(
+            "\"prev_state=%s%s\", (REC->prev_state & ((((0x0000 | 0x0001) + 1) << 1) - 1)) ? \
+             __print_flags(REC->prev_state & 0xff, \"|\", { 0x00000001, \"S\" }, { 0x00000002, \"D\" }, \
+             { 0x00000040, \"P\" }, { 0x00000080, \"I\" }) : \"R\"",
+        );
+        assert_eq!(sleeping_states(&linux), 0xff);
+        let more = format("__print_flags(REC->prev_state, \"|\", { 0x01, \"S\" }, { 0x100, \"N\" }) : \"R\"");
+        assert_eq!(sleeping_states(&more), 0x1ff);
+        assert_eq!(sleeping_states(&format("\"prev_state=%ld\", REC->prev_state")), 0xff);
     }
 }

@@ -66,6 +66,8 @@ const MEMBERS: &[(&str, &[&str])] = &[
     ("sock", &["__sk_common.skc_family"]),
     ("bio", &["bi_bdev", "bi_disk"]),
     ("request", &["q"]),
+    ("path", &["dentry"]),
+    ("file", &["f_mode"]),
     // A bitfield, in an anonymous struct (and, on 6.x, a struct_group).
     ("sk_buff", &["pkt_type"]),
 ];
@@ -464,6 +466,22 @@ fn check_kernel(tally: &mut Tally, cell: &str, pointer_size: u32, btf_path: &Pat
         parent == Some(pointer_size),
         format_args!("{cell} pointers are {pointer_size} bytes (task_struct.real_parent: {parent:?})"),
     );
+
+    // Prototypes, as filelife reads them: vfs_open's are the same on every
+    // kernel; the dentry of vfs_create and vfs_unlink moved from argument 1
+    // (from 0) to 2 in 5.12, when an idmapping came first.
+    let open = btf.function_params("vfs_open").map_err(|err| err.message().map(str::to_owned));
+    tally.check(
+        open.as_ref().is_ok_and(|params| params.as_deref() == Some(&["path".to_owned(), "file".to_owned()][..])),
+        format_args!("{cell} vfs_open(path, file): {open:?}"),
+    );
+    let dentry = if cell.ends_with("-5.10") { 1 } else { 2 };
+    for function in ["vfs_create", "vfs_unlink"] {
+        let params = btf.function_params(function).map_err(|err| err.message().map(str::to_owned));
+        let names = params.as_ref().ok().and_then(Option::as_ref);
+        let at = names.and_then(|names| names.iter().position(|name| name == "dentry"));
+        tally.check(at == Some(dentry), format_args!("{cell} {function} has its dentry at {dentry}: {params:?}"));
+    }
 }
 
 #[test]

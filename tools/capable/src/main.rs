@@ -1,14 +1,14 @@
 //! capable: trace security capability checks, as libbpf-tools' capable does.
 
-use std::{fs::File, io::Write, path::PathBuf};
+use std::{io::Write, path::PathBuf};
 
 use argh::FromArgs;
-use aya::maps::CgroupArray;
 use bpfbin::{
-    Error, Result,
+    Result,
     args::positive,
     event_loop::{Events, read_record},
     load::{attach_kprobe, load},
+    maps::set_cgroup,
     output::Output,
     release::kernel_version,
     text::{c_str, write_json_str, write_text},
@@ -110,24 +110,16 @@ fn run() -> Result<()> {
     let args: Args = bpfbin::args::parse("pcu")?;
     bpfbin::init_logging(args.verbose);
 
-    let cgroup = args
-        .cgroup
-        .as_ref()
-        .map(|path| File::open(path).map_err(|err| Error::context(format_args!("cgroup {}", path.display()), err)))
-        .transpose()?;
     let config = Config {
         pid: args.pid.unwrap_or(0),
         self_pid: std::process::id(),
         unique: args.unique.unwrap_or(UNIQUE_OFF),
-        cgroup: cgroup.is_some() as u32,
+        cgroup: args.cgroup.is_some() as u32,
         opts_bitmask: kernel_version().is_none_or(|version| version >= (5, 1)) as u32,
     };
     let mut ebpf = load(OBJECT, &config, None)?;
-    if let Some(cgroup) = cgroup {
-        let map = ebpf.map_mut("CGROUPS").ok_or_else(|| Error::new("the eBPF object has no map CGROUPS"))?;
-        CgroupArray::try_from(map)
-            .and_then(|mut cgroups| cgroups.set(0, cgroup, 0))
-            .map_err(|err| Error::context("setting the cgroup to trace (is it a cgroup v2 directory?)", err))?;
+    if let Some(cgroup) = &args.cgroup {
+        set_cgroup(&mut ebpf, cgroup)?;
     }
     attach_kprobe(&mut ebpf, "cap_capable", "cap_capable")?;
     attach_kprobe(&mut ebpf, "cap_capable_return", "cap_capable")?;

@@ -1,7 +1,6 @@
 //! syscount: summarize syscall counts and latencies, as libbpf-tools' syscount does.
 
 use std::{
-    fs::File,
     io::{self, Write},
     os::fd::{AsFd, AsRawFd, BorrowedFd},
     path::PathBuf,
@@ -9,15 +8,13 @@ use std::{
 };
 
 use argh::FromArgs;
-use aya::{
-    Ebpf,
-    maps::{CgroupArray, Map},
-};
+use aya::maps::Map;
 use bpfbin::{
     Error, Result,
     args::positive,
     event_loop::{sleep_until, stop_on_signals},
     load::{attach_tracepoint, load},
+    maps::set_cgroup,
     output::{Output, write_error},
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
@@ -216,16 +213,6 @@ fn run() -> Result<()> {
             return Ok(());
         }
     }
-}
-
-/// Puts the cgroup at `path` in slot 0 of `CGROUPS`, for `-c`.
-fn set_cgroup(ebpf: &mut Ebpf, path: &std::path::Path) -> Result<()> {
-    let dir = File::open(path).map_err(|err| Error::context(format_args!("opening cgroup {}", path.display()), err))?;
-    let map = ebpf.map_mut("CGROUPS").ok_or_else(|| Error::new("the eBPF object has no map CGROUPS"))?;
-    let mut cgroups: CgroupArray<_> = map.try_into().map_err(|err| Error::context("CGROUPS", err))?;
-    cgroups.set(0, dir.as_raw_fd(), 0).map_err(|err| {
-        Error::context(format_args!("{} as a cgroup (it must be a cgroup v2 directory)", path.display()), err)
-    })
 }
 
 /// One interval's counts, taken out of the kernel's map.

@@ -1,0 +1,164 @@
+//! cpudist, kernel side: at each `sched_switch`, the previous task's time on
+//! the CPU ends and the next one's begins (with `-O`, the other way round);
+//! each span goes into a log2 histogram of `HISTS`.
+//!
+//! The previous task is still the current one, so its process, comm and
+//! cgroup are at hand. The next task is known by thread ID only: with `-O`
+//! and `-P`, `-p` or `-c`, its off-CPU time is kept in `PENDING` until it
+//! switches out again, current then.
+#![no_std]
+#![no_main]
+// The BPF target has no compare-and-swap, so core's atomic types lack
+// fetch_add; the intrinsic becomes BPF's atomic add (libbpf-tools'
+// __sync_fetch_and_add).
+#![feature(core_intrinsics)]
+#![allow(internal_features)]
+
+use core::intrinsics::{AtomicOrdering, atomic_xadd};
+
+use aya_ebpf::{
+    Global,
+    bindings::BPF_NOEXIST,
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    macros::{map, tracepoint},
+    maps::{CgroupArray, HashMap, LruHashMap},
+    programs::TracePointContext,
+};
+use bpfbin_common::{
+    TASK_COMM_LEN,
+    cpudist::{ALL, Config, Hist, MAX_ENTRIES, MAX_SLOTS, PER_PROCESS, PER_THREAD},
+    histogram::slot,
+    kernel::read_long,
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config {
+    pid: 0,
+    sleeping: 0,
+    per: 0,
+    milliseconds: 0,
+    cgroup: 0,
+    offcpu: 0,
+    prev_state: 0,
+    next_pid: 0,
+    next_comm: 0,
+    _pad: 0,
+});
+
+/// When each thread went on (off, with `-O`) the CPU. LRU: a thread that
+/// exits leaves its entry behind, which must not fill the map.
+#[map]
+static START: LruHashMap<u32, u64> = LruHashMap::with_max_entries(MAX_ENTRIES, 0);
+
+/// The last off-CPU time of each running thread, until it switches out.
+#[map]
+static PENDING: HashMap<u32, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
+
+/// The histograms, read and emptied by user space once per interval.
+#[map]
+static HISTS: HashMap<u32, Hist> = HashMap::with_max_entries(MAX_ENTRIES, 0);
+
+/// The cgroup of `-c`, in slot 0.
+#[map]
+static CGROUPS: CgroupArray = CgroupArray::with_max_entries(1, 0);
+
+/// Whether the current task passes `-p` and `-c`.
+fn traced(config: &Config, tgid: u32) -> bool {
+    (config.pid == 0 || config.pid == tgid)
+        && (config.cgroup == 0 || CGROUPS.current_task_under_cgroup(0) == Ok(true))
+}
+
+/// The key of the current task's histogram.
+fn current_key(config: &Config, tgid: u32, tid: u32) -> u32 {
+    match config.per {
+        PER_PROCESS => tgid,
+        PER_THREAD => tid,
+        _ => ALL,
+    }
+}
+
+/// Adds a span of `ns` to the histogram `key`, which is named `comm`.
+fn record(config: &Config, key: u32, comm: impl FnOnce() -> [u8; TASK_COMM_LEN], ns: u64) {
+    let hist = match HISTS.get_ptr_mut(&key) {
+        Some(hist) => hist,
+        None => {
+            // Another CPU may insert the same key first: then use its entry.
+            let _ = HISTS.insert(&key, &Hist::default(), BPF_NOEXIST as u64);
+            let Some(hist) = HISTS.get_ptr_mut(&key) else { return };
+            hist
+        }
+    };
+    let value = if config.milliseconds != 0 { ns / 1_000_000 } else { ns / 1000 };
+    let at = slot(value, MAX_SLOTS);
+    // SAFETY: a live map value; the slots are only ever added to atomically.
+    unsafe {
+        if (*hist).comm[0] == 0 && config.per != 0 {
+            (*hist).comm = comm();
+        }
+        if let Some(count) = (*hist).slots.get_mut(at) {
+            atomic_xadd::<u32, u32, { AtomicOrdering::Relaxed }>(count, 1);
+        }
+    }
+}
+
+/// The time since `tid`'s entry in `START`, if it has one from this clock's past.
+fn since_start(tid: u32, now: u64) -> Option<u64> {
+    // SAFETY: a copy of the value; the entry may go away meanwhile.
+    let start = *unsafe { START.get(&tid) }?;
+    (now >= start).then(|| now - start)
+}
+
+#[tracepoint]
+pub fn sched_switch(ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    // SAFETY: the helper has no preconditions.
+    let now = unsafe { bpf_ktime_get_ns() };
+    let id = bpf_get_current_pid_tgid();
+    let (tgid, tid) = ((id >> 32) as u32, id as u32);
+    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
+    let next = unsafe { ctx.read_at::<i32>(config.next_pid as usize) }.map_or(0, |pid| pid as u32);
+    let comm = || bpf_get_current_comm().unwrap_or_default();
+    // The idle tasks (thread 0, one per CPU) are no task's time.
+    if config.offcpu == 0 {
+        // Only a preempted task's time slice, as libbpf-tools measures.
+        let preempted = read_long(&ctx, config.prev_state) as u32 & config.sleeping == 0;
+        if tid != 0 && preempted && traced(&config, tgid) {
+            if let Some(ns) = since_start(tid, now) {
+                record(&config, current_key(&config, tgid, tid), comm, ns);
+            }
+        }
+        if next != 0 {
+            let _ = START.insert(&next, &now, 0);
+        }
+        return 0;
+    }
+
+    let deferred = config.per == PER_PROCESS || config.pid != 0 || config.cgroup != 0;
+    if tid != 0 {
+        if deferred {
+            // SAFETY: a copy of this thread's own entry.
+            if let Some(&ns) = unsafe { PENDING.get(&tid) } {
+                let _ = PENDING.remove(&tid);
+                if traced(&config, tgid) {
+                    record(&config, current_key(&config, tgid, tid), comm, ns);
+                }
+            }
+        }
+        let _ = START.insert(&tid, &now, 0);
+    }
+    if next == 0 {
+        return 0;
+    }
+    let Some(ns) = since_start(next, now) else { return 0 };
+    if deferred {
+        let _ = PENDING.insert(&next, &ns, 0);
+    } else {
+        let key = if config.per == PER_THREAD { next } else { ALL };
+        // SAFETY: the offset comes from this kernel's format file.
+        let next_comm = || unsafe { ctx.read_at::<[u8; TASK_COMM_LEN]>(config.next_comm as usize) }.unwrap_or_default();
+        record(&config, key, next_comm, ns);
+    }
+    0
+}
+
+bpfbin_common::program_object!();

@@ -1,0 +1,151 @@
+//! filelife, kernel side: the probes on file creation remember when each
+//! dentry was created; the entry of `vfs_unlink()` takes its age, and its
+//! return sends it if the unlink succeeded.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_kernel_str_bytes},
+    macros::{kprobe, kretprobe, map},
+    maps::{HashMap, PerCpuArray, RingBuf},
+    programs::{ProbeContext, RetProbeContext},
+};
+use bpfbin_common::{
+    filelife::{Config, Event, FMODE_CREATED, Unlink},
+    kernel::{count_lost, probe_arg, probe_ret, read_field, read_pointer},
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config {
+    pid: 0,
+    dentry_name: 0,
+    path_dentry: 0,
+    file_mode: 0,
+    _pad: 0,
+});
+
+/// When each dentry was created (`bpf_ktime_get_ns()`), by its address.
+#[map]
+static START: HashMap<u64, u64> = HashMap::with_max_entries(8192, 0);
+
+/// Unlinks in flight, by thread.
+#[map]
+static UNLINKS: HashMap<u32, Unlink> = HashMap::with_max_entries(8192, 0);
+
+#[map]
+static EVENTS: RingBuf = RingBuf::with_byte_size(64 * 1024, 0);
+
+/// Events that did not fit in the ring buffer, counted so none is lost silently.
+#[map]
+static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+
+fn created(dentry: u64) -> u32 {
+    let config = CONFIG.load();
+    let pid = (bpf_get_current_pid_tgid() >> 32) as u32;
+    if config.pid != 0 && config.pid != pid {
+        return 0;
+    }
+    // SAFETY: the helper has no preconditions.
+    let now = unsafe { bpf_ktime_get_ns() };
+    // A full map costs this file its event, as in libbpf-tools.
+    let _ = START.insert(&dentry, &now, 0);
+    0
+}
+
+// Which argument is the dentry depends on the kernel (an idmapping came
+// first in 5.12), and the verifier allows no variable offset into the
+// registers: each function has a program per position, and user space
+// attaches the one for this kernel.
+
+/// `int vfs_create(struct inode *dir, struct dentry *dentry, umode_t mode, bool want_excl)`
+#[kprobe]
+pub fn vfs_create(ctx: ProbeContext) -> u32 {
+    probe_arg(&ctx, 1).map_or(0, created)
+}
+
+/// `int vfs_create(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry, umode_t mode, bool want_excl)`
+#[kprobe]
+pub fn vfs_create_idmap(ctx: ProbeContext) -> u32 {
+    probe_arg(&ctx, 2).map_or(0, created)
+}
+
+/// `int vfs_open(const struct path *path, struct file *file)`: open(2) with
+/// O_CREAT creates through the file system's `create`, not `vfs_create()`,
+/// and marks the file it then opens.
+#[kprobe]
+pub fn vfs_open(ctx: ProbeContext) -> u32 {
+    let config = CONFIG.load();
+    let (Some(path), Some(file)) = (probe_arg(&ctx, 0), probe_arg(&ctx, 1)) else { return 0 };
+    match read_field::<u32>(file, config.file_mode) {
+        Ok(mode) if mode & FMODE_CREATED != 0 => {}
+        _ => return 0,
+    }
+    read_pointer(path, config.path_dentry).map_or(0, created)
+}
+
+/// `int security_inode_create(struct inode *dir, struct dentry *dentry, umode_t mode)`:
+/// every creation of a regular file, where the kernel has LSM hooks.
+#[kprobe]
+pub fn security_inode_create(ctx: ProbeContext) -> u32 {
+    probe_arg(&ctx, 1).map_or(0, created)
+}
+
+/// `int vfs_unlink(struct inode *dir, struct dentry *dentry, struct inode **delegated_inode)`
+#[kprobe]
+pub fn vfs_unlink(ctx: ProbeContext) -> u32 {
+    probe_arg(&ctx, 1).map_or(0, unlinking)
+}
+
+/// `int vfs_unlink(struct mnt_idmap *idmap, struct inode *dir, struct dentry *dentry, struct inode **delegated_inode)`
+#[kprobe]
+pub fn vfs_unlink_idmap(ctx: ProbeContext) -> u32 {
+    probe_arg(&ctx, 2).map_or(0, unlinking)
+}
+
+fn unlinking(dentry: u64) -> u32 {
+    // SAFETY: a copy of the map value.
+    let Some(start) = (unsafe { START.get(&dentry) }).copied() else { return 0 };
+    // SAFETY: the helper has no preconditions.
+    let age_ns = unsafe { bpf_ktime_get_ns() }.wrapping_sub(start);
+    let tid = bpf_get_current_pid_tgid() as u32;
+    let _ = UNLINKS.insert(&tid, &Unlink { dentry, age_ns }, 0);
+    0
+}
+
+#[kretprobe]
+pub fn vfs_unlink_return(ctx: RetProbeContext) -> u32 {
+    let id = bpf_get_current_pid_tgid();
+    let tid = id as u32;
+    // SAFETY: a copy out of the map entry before it is removed.
+    let Some(unlink) = (unsafe { UNLINKS.get(&tid) }).copied() else { return 0 };
+    let _ = UNLINKS.remove(&tid);
+    if probe_ret(&ctx) != 0 {
+        return 0;
+    }
+    // The file is gone; its dentry's address may serve another file next.
+    let _ = START.remove(&unlink.dentry);
+    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+        count_lost(&LOST);
+        return 0;
+    };
+    let event = entry.as_mut_ptr();
+    let name = read_pointer(unlink.dentry, CONFIG.load().dentry_name);
+    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+    unsafe {
+        (*event).age_ns = unlink.age_ns;
+        (*event).pid = (id >> 32) as u32;
+        (*event).tid = tid;
+        (*event).comm = bpf_get_current_comm().unwrap_or([0; 16]);
+        // The dentry lives on until the unlink's caller lets it go.
+        let read =
+            name.and_then(|name| bpf_probe_read_kernel_str_bytes(name as usize as *const u8, &mut (*event).name));
+        if read.is_err() {
+            (*event).name[0] = 0;
+        }
+    }
+    entry.submit(0);
+    0
+}
+
+bpfbin_common::program_object!();

@@ -1,0 +1,69 @@
+//! oomkill, kernel side: at each `oom_kill_process()`, send who ran out of
+//! memory (the current task), who is killed (`oc->chosen`) and how many
+//! pages the OOM killer weighed (`oc->totalpages`).
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
+    macros::{kprobe, map},
+    maps::{PerCpuArray, RingBuf},
+    programs::ProbeContext,
+};
+use bpfbin_common::{
+    TASK_COMM_LEN,
+    kernel::{count_lost, probe_arg, read_field, read_pointer},
+    oomkill::{Config, Event},
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> =
+    Global::new(Config { chosen: 0, totalpages: 0, tgid: 0, comm: 0, totalpages_size: 8 });
+
+#[map]
+static EVENTS: RingBuf = RingBuf::with_byte_size(64 * 1024, 0);
+
+/// Events that did not fit in the ring buffer, counted so none is lost silently.
+#[map]
+static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+
+/// `void oom_kill_process(struct oom_control *oc, const char *message)`
+#[kprobe]
+pub fn oom_kill_process(ctx: ProbeContext) -> u32 {
+    let Some(oc) = probe_arg(&ctx, 0) else { return 0 };
+    let config = CONFIG.load();
+    // An unreadable member reads as 0, as BPF_CORE_READ gives libbpf-tools.
+    let pages = if config.totalpages_size == 4 {
+        read_field::<u32>(oc, config.totalpages).map(u64::from)
+    } else {
+        read_field::<u64>(oc, config.totalpages)
+    };
+    let chosen = read_pointer(oc, config.chosen).unwrap_or(0);
+    let (tpid, tcomm) = if chosen == 0 {
+        (0, [0; TASK_COMM_LEN])
+    } else {
+        (
+            read_field::<u32>(chosen, config.tgid).unwrap_or(0),
+            read_field::<[u8; TASK_COMM_LEN]>(chosen, config.comm).unwrap_or([0; TASK_COMM_LEN]),
+        )
+    };
+    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+        count_lost(&LOST);
+        return 0;
+    };
+    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+    unsafe {
+        entry.as_mut_ptr().write(Event {
+            fpid: (bpf_get_current_pid_tgid() >> 32) as u32,
+            tpid,
+            pages: pages.unwrap_or(0),
+            fcomm: bpf_get_current_comm().unwrap_or([0; TASK_COMM_LEN]),
+            tcomm,
+        })
+    };
+    entry.submit(0);
+    0
+}
+
+bpfbin_common::program_object!();

@@ -1,0 +1,3 @@
+fn main() -> aya_build::Result<()> {
+    bpfbin_build::embed_ebpf("runqlat")
+}
