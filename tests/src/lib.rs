@@ -3,6 +3,9 @@
 //! The tools under test are the static binaries in `dist/<target>/` that
 //! scripts/build.sh produced, the very files a person copies to a board.
 
+pub mod histogram;
+pub mod workloads;
+
 use std::{
     io::{BufRead, BufReader, Read},
     path::PathBuf,

@@ -2,44 +2,13 @@
 //! busy loops pinned to one CPU, and the off-CPU time of a shell that sleeps
 //! a known time in a loop.
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
+use std::process::{Child, Command, Stdio};
+
+use bpfbin_tests::{
+    histogram::{histograms, total},
+    run,
+    workloads::BusyLoops,
 };
-
-use bpfbin_tests::{columns, run};
-
-/// Two shell busy loops (comm "sh") sharing CPU 0, killed when dropped.
-struct BusyLoops(Vec<Child>);
-
-impl BusyLoops {
-    fn start() -> Self {
-        let spawn = || {
-            Command::new("taskset")
-                .args(["-c", "0", "sh", "-c", "while :; do :; done"])
-                .stdin(Stdio::null())
-                .spawn()
-                .expect("taskset and sh are installed")
-        };
-        let loops = Self(vec![spawn(), spawn()]);
-        // Past taskset's exec of sh, so the comm is "sh".
-        std::thread::sleep(Duration::from_millis(300));
-        loops
-    }
-
-    fn pid(&self, n: usize) -> u32 {
-        self.0[n].id()
-    }
-}
-
-impl Drop for BusyLoops {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 /// Runs cpudist to its end (give it an interval and count); its stdout lines.
 fn cpudist(args: &[&str]) -> Vec<String> {
@@ -50,34 +19,6 @@ fn cpudist(args: &[&str]) -> Vec<String> {
     String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect()
 }
 
-/// The histogram that starts at `lines[at]`, checked line by line against
-/// libbpf-tools' print_log2_hist layout: its slot counts.
-fn histogram_at(lines: &[String], at: usize, unit: &str) -> Vec<u64> {
-    assert_eq!(lines[at], format!("     {unit:<19} : count    distribution"), "{lines:#?}");
-    let rows: Vec<&String> = lines[at + 1..].iter().take_while(|l| l.contains(" -> ")).collect();
-    let counts: Vec<u64> = rows.iter().map(|l| columns(l)[4].parse().unwrap()).collect();
-    let max = *counts.iter().max().unwrap_or_else(|| panic!("no rows: {lines:#?}"));
-    assert!(*counts.last().unwrap() > 0, "rows end at the highest used slot: {lines:#?}");
-    for (i, (row, &count)) in rows.iter().zip(&counts).enumerate() {
-        let (low, high) = if i == 0 { (0, 1) } else { (1u64 << i, (2u64 << i) - 1) };
-        let stars = (count * 40 / max) as usize;
-        let bar = format!("{}{}", "*".repeat(stars), " ".repeat(40 - stars));
-        assert_eq!(**row, format!("{low:>10} -> {high:<10} : {count:<8} |{bar}|"), "{lines:#?}");
-    }
-    counts
-}
-
-/// Every histogram in `lines`, with the line above each (its section header).
-fn histograms(lines: &[String], unit: &str) -> Vec<(String, Vec<u64>)> {
-    (1..lines.len())
-        .filter(|&at| lines[at].ends_with(" : count    distribution"))
-        .map(|at| (lines[at - 1].clone(), histogram_at(lines, at, unit)))
-        .collect()
-}
-
-fn total(counts: &[u64]) -> u64 {
-    counts.iter().sum()
-}
 
 /// A shell that runs `sleep 0.2` over and over: off the CPU for 200 ms each
 /// time it waits for its child.

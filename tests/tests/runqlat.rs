@@ -1,45 +1,14 @@
 //! runqlat attached to this machine's kernel, timing the run queue waits of
 //! two busy loops pinned to one CPU: each waits while the other runs.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::Duration,
+use std::{process::Command, time::Duration};
+
+use bpfbin_tests::{
+    Traced, columns,
+    histogram::{histograms, total},
+    run,
+    workloads::{BusyLoops, Cgroup},
 };
-
-use bpfbin_tests::{Traced, columns, run};
-
-/// Two shell busy loops (comm "sh") sharing CPU 0, killed when dropped.
-struct BusyLoops(Vec<Child>);
-
-impl BusyLoops {
-    fn start() -> Self {
-        let spawn = || {
-            Command::new("taskset")
-                .args(["-c", "0", "sh", "-c", "while :; do :; done"])
-                .stdin(Stdio::null())
-                .spawn()
-                .expect("taskset and sh are installed")
-        };
-        let loops = Self(vec![spawn(), spawn()]);
-        // Past taskset's exec of sh, so the comm is "sh".
-        std::thread::sleep(Duration::from_millis(300));
-        loops
-    }
-
-    fn pid(&self, n: usize) -> u32 {
-        self.0[n].id()
-    }
-}
-
-impl Drop for BusyLoops {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 /// Runs runqlat to its end (give it an interval and count); its stdout lines.
 fn runqlat(args: &[&str]) -> Vec<String> {
@@ -50,34 +19,6 @@ fn runqlat(args: &[&str]) -> Vec<String> {
     String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect()
 }
 
-/// The histogram that starts at `lines[at]`, checked line by line against
-/// libbpf-tools' print_log2_hist layout: its slot counts.
-fn histogram_at(lines: &[String], at: usize, unit: &str) -> Vec<u64> {
-    assert_eq!(lines[at], format!("     {unit:<19} : count    distribution"), "{lines:#?}");
-    let rows: Vec<&String> = lines[at + 1..].iter().take_while(|l| l.contains(" -> ")).collect();
-    let counts: Vec<u64> = rows.iter().map(|l| columns(l)[4].parse().unwrap()).collect();
-    let max = *counts.iter().max().unwrap_or_else(|| panic!("no rows: {lines:#?}"));
-    assert!(*counts.last().unwrap() > 0, "rows end at the highest used slot: {lines:#?}");
-    for (i, (row, &count)) in rows.iter().zip(&counts).enumerate() {
-        let (low, high) = if i == 0 { (0, 1) } else { (1u64 << i, (2u64 << i) - 1) };
-        let stars = (count * 40 / max) as usize;
-        let bar = format!("{}{}", "*".repeat(stars), " ".repeat(40 - stars));
-        assert_eq!(**row, format!("{low:>10} -> {high:<10} : {count:<8} |{bar}|"), "{lines:#?}");
-    }
-    counts
-}
-
-/// Every histogram in `lines`, with the line above each (its section header).
-fn histograms(lines: &[String], unit: &str) -> Vec<(String, Vec<u64>)> {
-    (1..lines.len())
-        .filter(|&at| lines[at].ends_with(" : count    distribution"))
-        .map(|at| (lines[at - 1].clone(), histogram_at(lines, at, unit)))
-        .collect()
-}
-
-fn total(counts: &[u64]) -> u64 {
-    counts.iter().sum()
-}
 
 #[test]
 fn one_histogram_per_interval_with_the_waits() {
@@ -181,44 +122,21 @@ fn json_has_the_raw_slots() {
     assert!(object["ts_us"].as_u64().unwrap() > 1_600_000_000_000_000);
 }
 
-/// A cgroup v2 directory, removed when dropped.
-struct Cgroup(PathBuf);
-
-impl Cgroup {
-    fn new() -> Self {
-        let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
-        let root = mounts
-            .lines()
-            .map(columns)
-            .find(|m| m[2] == "cgroup2")
-            .map(|m| m[1].to_owned())
-            .expect("a cgroup2 mount");
-        let dir = Path::new(&root).join(format!("bpfbin-runqlat-{}", std::process::id()));
-        std::fs::create_dir(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for Cgroup {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir(&self.0);
-    }
-}
 
 #[test]
 fn cgroup_filter_keeps_only_its_tasks() {
     // Dropped after the loops are killed.
-    let cgroup = Cgroup::new();
+    let cgroup = Cgroup::new("runqlat");
     let loops = BusyLoops::start();
-    std::fs::write(cgroup.0.join("cgroup.procs"), loops.pid(0).to_string()).unwrap();
-    let out = runqlat(&["-P", "-c", cgroup.0.to_str().unwrap(), "1", "1"]);
+    std::fs::write(cgroup.path().join("cgroup.procs"), loops.pid(0).to_string()).unwrap();
+    let out = runqlat(&["-P", "-c", cgroup.path().to_str().unwrap(), "1", "1"]);
     let hists = histograms(&out, "usecs");
     // Its waits are counted, even when the loop outside the cgroup hands it the CPU.
     assert_eq!(hists.len(), 1, "{out:#?}");
     assert_eq!(hists[0].0, format!("pid = {} sh", loops.pid(0)));
     assert!(total(&hists[0].1) > 0);
     // Back to the root, so the directory can go.
-    let root = cgroup.0.parent().unwrap().join("cgroup.procs");
+    let root = cgroup.path().parent().unwrap().join("cgroup.procs");
     std::fs::write(root, loops.pid(0).to_string()).unwrap();
 
     let out = run("runqlat", &["-c", "/nonexistent/cgroup"]);

@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use bpfbin_tests::{Traced, columns, run, unique_path};
+use bpfbin_tests::{Traced, columns, run, unique_path, workloads::Cgroup};
 
 /// x86_64's number of getppid, the rare call the workloads make.
 const GETPPID: u64 = 110;
@@ -213,37 +213,14 @@ fn list_prints_numbers_and_names() {
     assert!(lines.len() > 300);
 }
 
-/// A cgroup v2 directory, removed when dropped.
-struct Cgroup(PathBuf);
-
-impl Cgroup {
-    fn new() -> Self {
-        let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
-        let root = mounts
-            .lines()
-            .map(columns)
-            .find(|m| m[2] == "cgroup2")
-            .map(|m| m[1].to_owned())
-            .expect("a cgroup2 mount");
-        let dir = Path::new(&root).join(format!("bpfbin-syscount-{}", std::process::id()));
-        std::fs::create_dir(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for Cgroup {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir(&self.0);
-    }
-}
 
 #[test]
 fn cgroup_filter_keeps_only_its_processes() {
-    let cgroup = Cgroup::new();
+    let cgroup = Cgroup::new("syscount");
     let workload = Workload::new(&getppid_script(300, false));
-    std::fs::write(cgroup.0.join("cgroup.procs"), workload.pid().to_string()).unwrap();
+    std::fs::write(cgroup.path().join("cgroup.procs"), workload.pid().to_string()).unwrap();
     let pid = workload.pid();
-    let traced = Traced::start("syscount", &["-P", "-c", cgroup.0.to_str().unwrap()]);
+    let traced = Traced::start("syscount", &["-P", "-c", cgroup.path().to_str().unwrap()]);
     workload.run();
     let done = traced.interrupt();
     assert_eq!(done.status.code(), Some(0), "{}", done.stderr);

@@ -1,0 +1,70 @@
+//! Workloads and places the tests set up, and take down when dropped.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use crate::columns;
+
+/// Two shell busy loops (comm "sh") sharing CPU 0, killed when dropped:
+/// each waits on the run queue while the other runs.
+pub struct BusyLoops(Vec<Child>);
+
+impl BusyLoops {
+    pub fn start() -> Self {
+        let spawn = || {
+            Command::new("taskset")
+                .args(["-c", "0", "sh", "-c", "while :; do :; done"])
+                .stdin(Stdio::null())
+                .spawn()
+                .expect("taskset and sh are installed")
+        };
+        let loops = Self(vec![spawn(), spawn()]);
+        // Past taskset's exec of sh, so the comm is "sh".
+        std::thread::sleep(Duration::from_millis(300));
+        loops
+    }
+
+    pub fn pid(&self, n: usize) -> u32 {
+        self.0[n].id()
+    }
+}
+
+impl Drop for BusyLoops {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A fresh cgroup v2 directory, removed when dropped.
+pub struct Cgroup(PathBuf);
+
+impl Cgroup {
+    pub fn new(label: &str) -> Self {
+        let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
+        let root = mounts
+            .lines()
+            .map(columns)
+            .find(|m| m[2] == "cgroup2")
+            .map(|m| m[1].to_owned())
+            .expect("a cgroup2 mount");
+        let dir = Path::new(&root).join(format!("bpfbin-{label}-{}", std::process::id()));
+        std::fs::create_dir(&dir).unwrap();
+        Self(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Cgroup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
