@@ -201,3 +201,9 @@ pub fn run_workload(program: &str, args: &[&str]) -> u32 {
 pub fn columns(line: &str) -> Vec<&str> {
     line.split_whitespace().collect()
 }
+
+/// Whether this kernel can attach kprobes (the perf PMU aya uses): tools
+/// built on them see real events only there, elsewhere they must say why not.
+pub fn kernel_has_kprobes() -> bool {
+    std::path::Path::new("/sys/bus/event_source/devices/kprobe").exists()
+}

@@ -3,16 +3,11 @@
 //! where it has none (this CI machine), the one-line error that says so.
 
 use std::{
-    path::Path,
     process::{Command, Stdio},
     time::Duration,
 };
 
-use bpfbin_tests::{Traced, columns, run};
-
-fn kernel_has_kprobes() -> bool {
-    Path::new("/sys/bus/event_source/devices/kprobe").exists()
-}
+use bpfbin_tests::{Traced, columns, kernel_has_kprobes, run};
 
 #[test]
 fn without_kprobes_says_so_in_one_line() {

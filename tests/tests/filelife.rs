@@ -4,16 +4,11 @@
 //! none (this CI machine), the one-line error that says so.
 
 use std::{
-    path::Path,
     process::{Command, Stdio},
     time::Duration,
 };
 
-use bpfbin_tests::{Traced, columns, run, unique_path};
-
-fn kernel_has_kprobes() -> bool {
-    Path::new("/sys/bus/event_source/devices/kprobe").exists()
-}
+use bpfbin_tests::{Traced, columns, kernel_has_kprobes, run, unique_path};
 
 #[test]
 fn without_kprobes_says_so_in_one_line() {

@@ -2,15 +2,11 @@
 //! oom_kill_process(); OOM kills themselves are provoked only in the QEMU
 //! guests (tests/qemu/checks/oomkill.sh), not on a machine people use.
 
-use std::{fs, path::Path};
+use std::fs;
 
-use bpfbin_tests::{Traced, run, unique_path};
+use bpfbin_tests::{Traced, kernel_has_kprobes, run, unique_path};
 
 const NO_KPROBES: &str = "oomkill: cannot probe kernel function oom_kill_process: this kernel has no kprobes (it needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)\n";
-
-fn kernel_has_kprobes() -> bool {
-    Path::new("/sys/bus/event_source/devices/kprobe").exists()
-}
 
 /// Where the kernel has kprobes, the tool attaches, prints libbpf-tools'
 /// banner and ends on Ctrl-C; where it has none, one line says so. Also with

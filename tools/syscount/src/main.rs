@@ -2,25 +2,23 @@
 
 use std::{
     io::{self, Write},
-    os::fd::{AsFd, AsRawFd, BorrowedFd},
     path::PathBuf,
     time::{Duration, Instant},
 };
 
 use argh::FromArgs;
-use aya::maps::Map;
 use bpfbin::{
-    Error, Result,
+    Result,
     args::positive,
     event_loop::{sleep_until, stop_on_signals},
     load::{attach_tracepoint, load},
-    maps::set_cgroup,
+    maps::{set_cgroup, take_all, take_hash_map},
     output::{Output, write_error},
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
     tracefs::Tracefs,
 };
-use bpfbin_common::syscount::{Config, Counts, MAX_ENTRIES};
+use bpfbin_common::syscount::{Config, Counts};
 
 // The syscall numbers of the architecture this binary runs on: the kernel
 // reports its own architecture's (a 64-bit kernel running this 32-bit binary
@@ -175,10 +173,7 @@ fn run() -> Result<()> {
     if args.latency {
         attach_tracepoint(&mut ebpf, "raw_syscalls", "sys_enter")?;
     }
-    let data = match ebpf.take_map("DATA") {
-        Some(Map::HashMap(data)) => data,
-        _ => return Err(Error::new("the eBPF object has no hash map DATA")),
-    };
+    let data = take_hash_map(&mut ebpf, "DATA")?;
     stop_on_signals()?;
 
     if !args.json {
@@ -190,7 +185,6 @@ fn run() -> Result<()> {
     }
     out.flush()?;
 
-    let mut table = Table::new();
     let interval = (args.interval > 0).then(|| Duration::from_secs(args.interval.into()));
     let start = Instant::now();
     let end = args.duration.map(|d| start + Duration::from_secs(d.into()));
@@ -202,10 +196,12 @@ fn run() -> Result<()> {
         });
         let stopped = sleep_until([tick, end].into_iter().flatten().min());
         let finished = stopped || end.is_some_and(|end| Instant::now() >= end);
-        table.take(data.fd().as_fd())?;
-        if !table.rows.is_empty() {
-            table.sort(args.latency);
-            if args.json { print_json(&mut out, &args, &table) } else { print_table(&mut out, &args, &table) }
+        // Read and deleted at once, so no count added meanwhile is lost
+        // (libbpf-tools' way too).
+        let mut rows = take_all::<u32, Counts>(&data)?;
+        if !rows.is_empty() {
+            sort(&mut rows, args.latency);
+            if args.json { print_json(&mut out, &args, &rows) } else { print_table(&mut out, &args, &rows) }
                 .map_err(write_error)?;
             out.flush()?;
         }
@@ -215,89 +211,17 @@ fn run() -> Result<()> {
     }
 }
 
-/// One interval's counts, taken out of the kernel's map.
-struct Table {
-    keys: Vec<u32>,
-    values: Vec<Counts>,
-    /// Indices into `keys` and `values`, in print order.
-    rows: Vec<usize>,
+/// Most calls first, or with `-L` most time; ties by key, so the order is stable.
+fn sort(rows: &mut [(u32, Counts)], by_time: bool) {
+    let weight = |counts: &Counts| if by_time { counts.total_ns } else { counts.count };
+    rows.sort_unstable_by(|(a, a_counts), (b, b_counts)| weight(b_counts).cmp(&weight(a_counts)).then(a.cmp(b)));
 }
 
-/// `bpf_attr` for the map batch commands.
-#[repr(C)]
-struct BatchAttr {
-    in_batch: u64,
-    out_batch: u64,
-    keys: u64,
-    values: u64,
-    count: u32,
-    map_fd: u32,
-    elem_flags: u64,
-    flags: u64,
+fn top<'a>(rows: &'a [(u32, Counts)], args: &Args) -> impl Iterator<Item = (u32, &'a Counts)> {
+    rows.iter().take(args.top as usize).map(|(key, counts)| (*key, counts))
 }
 
-const BPF_MAP_LOOKUP_AND_DELETE_BATCH: libc::c_long = 25;
-
-impl Table {
-    fn new() -> Self {
-        let size = MAX_ENTRIES as usize;
-        Self { keys: vec![0; size], values: vec![Counts::default(); size], rows: Vec::with_capacity(size) }
-    }
-
-    /// Reads and deletes every entry of the map in one command, so no count
-    /// added meanwhile is lost (libbpf-tools' way too; Linux 5.6, older than
-    /// the 5.8 the ring buffer of every other bpfbin tool needs).
-    fn take(&mut self, map: BorrowedFd<'_>) -> Result<()> {
-        let capacity = self.keys.len();
-        let (mut token_in, mut token_out, mut first) = (0u32, 0u32, true);
-        let mut taken = 0;
-        while taken < capacity {
-            let mut attr = BatchAttr {
-                in_batch: if first { 0 } else { &raw const token_in as usize as u64 },
-                out_batch: &raw mut token_out as usize as u64,
-                keys: self.keys[taken..].as_mut_ptr() as usize as u64,
-                values: self.values[taken..].as_mut_ptr() as usize as u64,
-                count: (capacity - taken) as u32,
-                map_fd: map.as_raw_fd() as u32,
-                elem_flags: 0,
-                flags: 0,
-            };
-            // SAFETY: the buffers hold `count` keys and values of the map's
-            // sizes (u32, Counts) and the tokens are the map's u32 bucket index.
-            let rc = unsafe {
-                libc::syscall(libc::SYS_bpf, BPF_MAP_LOOKUP_AND_DELETE_BATCH, &mut attr, size_of::<BatchAttr>())
-            };
-            taken += attr.count as usize;
-            if rc < 0 {
-                let err = io::Error::last_os_error();
-                if err.raw_os_error() == Some(libc::ENOENT) {
-                    break;
-                }
-                return Err(Error::context("reading the counts", err));
-            }
-            token_in = token_out;
-            first = false;
-        }
-        self.rows.clear();
-        self.rows.extend(0..taken);
-        Ok(())
-    }
-
-    /// Most calls first, or with `-L` most time; ties by key, so the order is stable.
-    fn sort(&mut self, by_time: bool) {
-        let (keys, values) = (&self.keys, &self.values);
-        self.rows.sort_unstable_by(|&a, &b| {
-            let weight = |i: usize| if by_time { values[i].total_ns } else { values[i].count };
-            weight(b).cmp(&weight(a)).then(keys[a].cmp(&keys[b]))
-        });
-    }
-
-    fn top(&self, args: &Args) -> impl Iterator<Item = (u32, &Counts)> {
-        self.rows.iter().take(args.top as usize).map(|&i| (self.keys[i], &self.values[i]))
-    }
-}
-
-fn print_table(out: &mut Output, args: &Args, table: &Table) -> io::Result<()> {
+fn print_table(out: &mut Output, args: &Args, rows: &[(u32, Counts)]) -> io::Result<()> {
     out.write_all(b"[")?;
     out.write_all(&local_hms())?;
     out.write_all(b"]\n")?;
@@ -307,7 +231,7 @@ fn print_table(out: &mut Output, args: &Args, table: &Table) -> io::Result<()> {
         write!(out, " {:>16}", if args.milliseconds { "TIME (ms)" } else { "TIME (us)" })?;
     }
     writeln!(out)?;
-    for (key, counts) in table.top(args) {
+    for (key, counts) in top(rows, args) {
         // The first column is 22 wide, as printf's %-22s pads it.
         let width = if args.process {
             let comm = c_str(&counts.comm);
@@ -334,9 +258,9 @@ fn print_table(out: &mut Output, args: &Args, table: &Table) -> io::Result<()> {
     writeln!(out)
 }
 
-fn print_json(out: &mut Output, args: &Args, table: &Table) -> io::Result<()> {
+fn print_json(out: &mut Output, args: &Args, rows: &[(u32, Counts)]) -> io::Result<()> {
     let ts_us = unix_micros();
-    for (key, counts) in table.top(args) {
+    for (key, counts) in top(rows, args) {
         write!(out, "{{\"ts_us\":{ts_us},")?;
         if args.process {
             write!(out, "\"pid\":{key},\"comm\":")?;
