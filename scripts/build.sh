@@ -29,7 +29,7 @@ if [ -n "${BPFBIN_TOOLS:-}" ]; then
     tools=$BPFBIN_TOOLS
 fi
 
-# aya-build builds the kernel side with -Z build-std=core through it.
+# -Z build-std (armv7's std) needs it on the pinned stable toolchain.
 export RUSTC_BOOTSTRAP=1
 # These would replace the per-target flags of .cargo/config.toml.
 unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
@@ -82,8 +82,8 @@ for arch in $arches; do
     bad=
     for t in $tools; do
         cp "$(msg compiler-artifact executable)" "$dist/$t"
-        # The kernel-side object aya-build embedded, for builds that cannot
-        # run aya-build (BPFBIN_EBPF_DIR, see Cross.toml). Tools without an
+        # The kernel-side object the build script embedded, for builds that
+        # cannot build eBPF (BPFBIN_EBPF_DIR, see Cross.toml). Tools without an
         # ebpf/<tool> of their own (killsnoop runs sigsnoop's) have none.
         [ ! -d "ebpf/$t" ] || cp "$(msg build-script-executed out_dir)/$t" "$dist/ebpf/$t"
         what=$(file -b "$dist/$t")

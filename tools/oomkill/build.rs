@@ -1,3 +1,3 @@
-fn main() -> aya_build::Result<()> {
-    bpfbin_build::embed_ebpf("oomkill")
+fn main() {
+    bpfbin_build::embed_ebpf("oomkill");
 }
