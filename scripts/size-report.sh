@@ -62,7 +62,9 @@ function cell(b, m) { return b == "-" ? sprintf("%10s", "-") : sprintf("%10d B %
 {
     size[$2, $1] = $3; mark[$2, $1] = $4 ($5 == "no" ? "~" : "")
     linkage[$2, $1] = $4 == "s" ? "yes" : $4 == "D" ? "no" : "unknown"; strip[$2, $1] = $5
-    total[$1] += $3; have[$1] = 1
+    # The tools one binary each; bpfbox, all of them in one, has its own row.
+    if ($2 != "bpfbox") total[$1] += $3
+    have[$1] = 1
     if (!($2 in known)) { known[$2] = 1; tools[++n] = $2 }
 }
 END {
@@ -82,6 +84,7 @@ END {
     line = sprintf("%-" w "s", "total")
     for (j = 1; j <= nt; j++) line = line sprintf("  %-30s", (T[j] in have) ? cell(total[T[j]], "") : cell("-"))
     row(line)
+    print "total: every tool as its own binary, bpfbox left out; bpfbox: every tool in one binary"
     print "s statically linked, D dynamically linked (needs a loader: will not run on a bare board), ? linkage unknown,"
     print "~ not stripped (no strip tool for this arch worked): size as found"
 

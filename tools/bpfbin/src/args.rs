@@ -3,7 +3,11 @@
 //! argh wants every flag as its own word; people type `-Tx`, `-p181` and
 //! `--pid=181`. Those forms are split before argh sees them.
 
-use std::{ffi::OsString, str::FromStr};
+use std::{
+    ffi::OsString,
+    str::FromStr,
+    sync::atomic::{AtomicBool, Ordering},
+};
 
 use argh::{EarlyExit, FromArgs};
 
@@ -14,7 +18,7 @@ use crate::error::{Error, Result};
 /// `--help` prints usage and exits 0; bad usage prints the error and the usage
 /// line and exits 2.
 pub fn parse<T: FromArgs>(with_value: &str) -> Result<T> {
-    let mut raw = std::env::args_os();
+    let mut raw = tool_args();
     let program = raw.next().map(program_name).unwrap_or_default();
     let words = raw
         .map(|arg| arg.into_string().map_err(|arg| Error::usage(format!("argument is not valid UTF-8: {arg:?}"))))
@@ -38,7 +42,7 @@ pub fn parse_from<T: FromArgs>(program: &str, words: &[String], with_value: &str
 /// A usage error found after parsing, such as flags that exclude each
 /// other: exit status 2 and the usage line, as for the errors `parse` finds.
 pub fn usage_error<T: FromArgs>(message: impl std::fmt::Display) -> Error {
-    let program = std::env::args_os().next().map(program_name).unwrap_or_default();
+    let program = tool_args().next().map(program_name).unwrap_or_default();
     Error::usage(format!("{message}\n{}", usage_line::<T>(&program)))
 }
 
@@ -60,7 +64,22 @@ fn usage_line<T: FromArgs>(program: &str) -> String {
         .unwrap_or_default()
 }
 
-fn program_name(arg0: OsString) -> String {
+/// Set when a multi-call binary runs a tool as `bpfbox TOOL ARGS...`: the
+/// tool's command line then starts at TOOL.
+static SHIFTED: AtomicBool = AtomicBool::new(false);
+
+/// Makes the tool see the command line from the second word on.
+pub fn shift() {
+    SHIFTED.store(true, Ordering::Relaxed);
+}
+
+/// The tool's command line, its name first.
+fn tool_args() -> impl Iterator<Item = OsString> {
+    std::env::args_os().skip(SHIFTED.load(Ordering::Relaxed).into())
+}
+
+/// The last part of a path: the name a program was run under.
+pub fn program_name(arg0: OsString) -> String {
     let arg0 = arg0.to_string_lossy();
     arg0.rsplit('/').next().unwrap_or(&arg0).to_owned()
 }

@@ -1,0 +1,68 @@
+//! bpfbox: every bpfbin tool in one binary, for boards short of flash. Run
+//! as `bpfbox TOOL [ARGS...]`, or through a link named after the tool
+//! (`ln -s bpfbox opensnoop`), as busybox does. The tools share aya, std and
+//! the bpfbin crate once instead of once each.
+
+use std::io::Write;
+
+use bpfbin::args::{program_name, shift};
+
+/// Each tool's name and its `main`.
+const TOOLS: &[(&str, fn() -> !)] = &[
+    ("bashreadline", bashreadline::main),
+    ("bpfbin-offsets", bpfbin_offsets::main),
+    ("capable", capable::main),
+    ("cpudist", cpudist::main),
+    ("execsnoop", execsnoop::main),
+    ("exitsnoop", exitsnoop::main),
+    ("filelife", filelife::main),
+    ("killsnoop", || sigsnoop::main("killsnoop", true)),
+    ("mountsnoop", mountsnoop::main),
+    ("oomkill", oomkill::main),
+    ("opensnoop", opensnoop::main),
+    ("runqlat", runqlat::main),
+    ("sigsnoop", || sigsnoop::main("sigsnoop", false)),
+    ("statsnoop", statsnoop::main),
+    ("syncsnoop", syncsnoop::main),
+    ("syscount", syscount::main),
+];
+
+const USAGE: &str = "Usage: bpfbox TOOL [ARGS...] | bpfbox --list | TOOL [ARGS...] through a link named TOOL";
+
+fn tool(name: &str) -> Option<fn() -> !> {
+    TOOLS.iter().find(|(tool, _)| *tool == name).map(|&(_, main)| main)
+}
+
+fn main() {
+    let mut args = std::env::args_os();
+    let called = args.next().map(program_name).unwrap_or_default();
+    if let Some(main) = tool(&called) {
+        main()
+    }
+    let first = args.next().map(|arg| arg.to_string_lossy().into_owned());
+    match first.as_deref() {
+        Some("--list") => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`bpfbox --list | head -1`) ends the list quietly.
+            let _ = TOOLS.iter().try_for_each(|(name, _)| writeln!(out, "{name}"));
+        }
+        Some("--help" | "-h") => println!("{USAGE}\nTools: {}", names()),
+        Some(name) => match tool(name) {
+            Some(main) => {
+                shift();
+                main()
+            }
+            None => usage_error(&format!("no tool named {name}")),
+        },
+        None => usage_error("no tool given"),
+    }
+}
+
+fn names() -> String {
+    TOOLS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(" ")
+}
+
+fn usage_error(message: &str) -> ! {
+    eprintln!("bpfbox: {message}; tools: {}\n{USAGE}", names());
+    std::process::exit(2)
+}
