@@ -1,6 +1,6 @@
-//! Every built tool against bad command lines and missing privileges, driven
-//! by a table derived from the tool's own usage line, so a new tool is
-//! covered the day it is built.
+//! Every built tool against bad command lines, missing privileges and a full
+//! disk, driven by a table derived from the tool's own usage line, so a new
+//! tool is covered the day it is built.
 
 use std::{
     path::PathBuf,
@@ -155,4 +155,49 @@ fn usage_lines_parse_into_options() {
         options_with_values("Usage: syscount [-v] [-p <pid>] [-T <top>] [--max-args <max-args>] [--json]"),
         [("-p", "pid"), ("-T", "top"), ("--max-args", "max-args")].map(|(f, v)| (f.to_owned(), v.to_owned()))
     );
+}
+
+#[test]
+fn a_full_disk_is_one_line_and_status_1() {
+    let mut tried = 0;
+    for tool_name in tools() {
+        if tool_name == "bpfbox" {
+            continue;
+        }
+        // Output redirected to a file on a full disk: /dev/full fails every
+        // write with ENOSPC. A tool still running after 3 s printed nothing
+        // yet; Ctrl-C makes it print its summary.
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let mut child = Command::new(tool(&tool_name))
+            .stdin(Stdio::null())
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(3) {
+            thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: signalling our own child (a no-op if it has exited).
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{tool_name} > /dev/full still running 10 s after Ctrl-C");
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{tool_name} > /dev/full: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{tool_name} > /dev/full: {stderr}");
+        assert!(stderr.starts_with(&format!("{tool_name}: ")), "{stderr}");
+        // Tools that cannot attach here (no kprobes on this host) fail first.
+        if !stderr.contains("kprobes") {
+            assert!(stderr.contains("No space left on device"), "{tool_name} > /dev/full: {stderr}");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 10, "only {tried} tools wrote to /dev/full");
 }
