@@ -57,6 +57,11 @@ pub fn read_long(ctx: &TracePointContext, offset: FieldOffset) -> i64 {
     unsafe { ctx.read_at::<Long>(offset as usize) }.map_or(0, |v| v as i64)
 }
 
+/// Reads the `long` at a kernel address (a counter of a kernel variable).
+pub fn read_kernel_long(address: u64) -> Result<i64, i32> {
+    read_field::<Long>(address, 0).map(|v| v as i64)
+}
+
 /// Argument `n` (from 0) of the kernel function a kprobe stopped in, as the
 /// register that carries it: on 32-bit arm, where `pt_regs` slots are 4 bytes
 /// (aya-ebpf reads 8-byte slots there), and only the first four arguments

@@ -8,6 +8,7 @@
 pub mod bashreadline;
 pub mod capable;
 pub mod cpudist;
+pub mod drsnoop;
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod filelife;

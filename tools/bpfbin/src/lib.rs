@@ -8,6 +8,7 @@ pub mod btf;
 pub mod error;
 pub mod event_loop;
 pub mod histogram;
+pub mod kallsyms;
 pub mod layout;
 pub mod load;
 pub mod maps;

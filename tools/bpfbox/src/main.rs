@@ -13,6 +13,7 @@ const TOOLS: &[(&str, fn() -> !)] = &[
     ("bpfbin-offsets", bpfbin_offsets::main),
     ("capable", capable::main),
     ("cpudist", cpudist::main),
+    ("drsnoop", drsnoop::main),
     ("execsnoop", execsnoop::main),
     ("exitsnoop", exitsnoop::main),
     ("filelife", filelife::main),

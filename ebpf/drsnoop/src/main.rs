@@ -1,0 +1,82 @@
+//! drsnoop, kernel side: note when a thread enters direct reclaim (and, with
+//! `-e`, the free pages then), and when it leaves send one event with the
+//! time it took and the pages it reclaimed.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    macros::{map, tracepoint},
+    maps::{HashMap, PerCpuArray, RingBuf},
+    programs::TracePointContext,
+};
+use bpfbin_common::{
+    drsnoop::{Config, Event},
+    kernel::{count_lost, read_kernel_long, read_long},
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> =
+    Global::new(Config { pid: 0, tid: 0, nr_reclaimed: 0, _pad: [0; 6], vm_zone_stat: 0 });
+
+/// When each thread in direct reclaim entered it, and the free pages then.
+#[map]
+static START: HashMap<u32, [u64; 2]> = HashMap::with_max_entries(8192, 0);
+
+#[map]
+static EVENTS: RingBuf = RingBuf::with_byte_size(64 * 1024, 0);
+
+/// Events that did not fit in the ring buffer, counted so none is lost silently.
+#[map]
+static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+
+/// The current thread, if the filters keep it.
+fn traced(config: &Config) -> Option<u32> {
+    let id = bpf_get_current_pid_tgid();
+    let (pid, tid) = ((id >> 32) as u32, id as u32);
+    let wanted = (config.pid == 0 || config.pid == pid) && (config.tid == 0 || config.tid == tid);
+    wanted.then_some(tid)
+}
+
+#[tracepoint]
+pub fn mm_vmscan_direct_reclaim_begin(_ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let Some(tid) = traced(&config) else { return 0 };
+    // NR_FREE_PAGES is the first of vm_zone_stat's counters.
+    let free = if config.vm_zone_stat == 0 { 0 } else { read_kernel_long(config.vm_zone_stat).unwrap_or(0) as u64 };
+    // SAFETY: the helper has no preconditions.
+    let start = [unsafe { bpf_ktime_get_ns() }, free];
+    let _ = START.insert(&tid, &start, 0);
+    0
+}
+
+#[tracepoint]
+pub fn mm_vmscan_direct_reclaim_end(ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let Some(tid) = traced(&config) else { return 0 };
+    // SAFETY: a copy out of the map's value before it is deleted.
+    let Some([started, free]) = (unsafe { START.get(&tid) }).copied() else { return 0 };
+    let _ = START.remove(&tid);
+    // SAFETY: the helper has no preconditions.
+    let delta_ns = unsafe { bpf_ktime_get_ns() }.saturating_sub(started);
+    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+        count_lost(&LOST);
+        return 0;
+    };
+    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+    unsafe {
+        entry.as_mut_ptr().write(Event {
+            delta_ns,
+            nr_reclaimed: read_long(&ctx, config.nr_reclaimed) as u64,
+            nr_free_pages: free,
+            tid,
+            _pad: 0,
+            comm: bpf_get_current_comm().unwrap_or([0; 16]),
+        })
+    };
+    entry.submit(0);
+    0
+}
+
+bpfbin_common::program_object!();

@@ -1,0 +1,5 @@
+//! drsnoop as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    drsnoop::main()
+}
