@@ -4,6 +4,8 @@
 //! ring buffer or reads it as a global, the user side reads the same bytes.
 //! With the `kernel` feature, also the helpers the eBPF programs share.
 #![no_std]
+// irqs' shared counters are atomic adds (see ebpf/runqlat).
+#![cfg_attr(feature = "kernel", feature(core_intrinsics), allow(internal_features))]
 
 pub mod bashreadline;
 pub mod capable;
@@ -13,6 +15,7 @@ pub mod execsnoop;
 pub mod exitsnoop;
 pub mod filelife;
 pub mod histogram;
+pub mod irqs;
 #[cfg(feature = "kernel")]
 pub mod kernel;
 pub mod mountsnoop;

@@ -94,6 +94,17 @@ pub fn every_interval<K: Pod + Ord, V: Pod>(
     }
 }
 
+/// What libbpf-tools' interval tools print before each summary: an empty
+/// line, then with `timestamp` (`-T`) the time as `HH:MM:SS`.
+pub fn write_interval_header(out: &mut impl Write, timestamp: bool) -> io::Result<()> {
+    writeln!(out)?;
+    if timestamp {
+        out.write_all(&local_hms())?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
 /// One interval's histograms of a tool that keeps them per task (runqlat,
 /// cpudist), as libbpf-tools prints them: an empty line, the time with
 /// `timestamp` (`-T`), then each histogram; with `section` ("pid" for `-P`,
@@ -105,11 +116,7 @@ pub fn write_task_hists<const N: usize>(
     unit: &str,
     timestamp: bool,
 ) -> io::Result<()> {
-    writeln!(out)?;
-    if timestamp {
-        out.write_all(&local_hms())?;
-        writeln!(out)?;
-    }
+    write_interval_header(out, timestamp)?;
     for (key, hist) in hists {
         if let Some(section) = section {
             write!(out, "\n{section} = {key} ")?;

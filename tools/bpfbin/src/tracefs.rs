@@ -132,17 +132,36 @@ impl Format {
 
     /// Offset of `field` in the record, if the tracepoint has that field.
     pub fn offset(&self, field: &str) -> Option<u16> {
+        number(self.field(field)?, "offset:")
+    }
+
+    /// The line declaring `field`, from its type on: `"int irq;\toffset:8;..."`.
+    fn field(&self, field: &str) -> Option<&str> {
         self.text.lines().find_map(|line| {
-            let line = line.trim_start();
-            let decl = line.strip_prefix("field:")?.split(';').next()?;
+            let line = line.trim_start().strip_prefix("field:")?;
+            let decl = line.split(';').next()?;
             let name = decl.rsplit([' ', '*']).next()?;
             let name = name.split('[').next()?;
-            if name != field {
-                return None;
-            }
-            let offset = line.split("offset:").nth(1)?.split(';').next()?;
-            offset.trim().parse().ok()
+            (name == field).then_some(line)
         })
+    }
+
+    /// Where the string of the dynamic field `field` (`__data_loc char[]`,
+    /// or `__rel_loc char[]` since Linux 5.18) is: the field's offset, and
+    /// what the 16-bit offset in it counts from (0, the record's start, for
+    /// `__data_loc`; the field's end for `__rel_loc`). An error naming the
+    /// tracepoint when it has no such field.
+    pub fn require_dynamic(&self, field: &str, tracepoint: &str) -> Result<(u16, u16)> {
+        let line = self.field(field);
+        let offset = line.and_then(|line| number(line, "offset:"));
+        match (line, offset) {
+            (Some(line), Some(offset)) if line.starts_with("__data_loc ") => Ok((offset, 0)),
+            (Some(line), Some(offset)) if line.starts_with("__rel_loc ") => {
+                let size = number(line, "size:").unwrap_or(4);
+                Ok((offset, offset + size))
+            }
+            _ => Err(Error::new(format!("tracepoint {tracepoint} has no dynamic field {field} on this kernel"))),
+        }
     }
 
     /// The `print fmt` line: how the kernel prints the record, which names
@@ -156,6 +175,11 @@ impl Format {
         self.offset(field)
             .ok_or_else(|| Error::new(format!("tracepoint {tracepoint} has no field {field} on this kernel")))
     }
+}
+
+/// The value after `key` ("offset:", "size:") in a field's line.
+fn number(line: &str, key: &str) -> Option<u16> {
+    line.split(key).nth(1)?.split(';').next()?.trim().parse().ok()
 }
 
 /// The bits of `sched:sched_switch`'s `prev_state` that mean the task left the run queue: the ones
@@ -228,6 +252,20 @@ mod tests {
     fn array_fields_are_found_by_name() {
         let format = Format::parse("\tfield:char comm[16];\toffset:8;\tsize:16;\tsigned:0;\n");
         assert_eq!(format.offset("comm"), Some(8));
+    }
+
+    #[test]
+    fn dynamic_fields_and_what_their_offsets_count_from() {
+        let format = Format::parse(
+            "\tfield:int irq;\toffset:8;\tsize:4;\tsigned:1;\n\
+             \tfield:__data_loc char[] name;\toffset:12;\tsize:4;\tsigned:0;\n\
+             \tfield:__rel_loc char[] path;\toffset:16;\tsize:4;\tsigned:0;\n",
+        );
+        assert_eq!(format.require_dynamic("name", "irq:irq_handler_entry").unwrap(), (12, 0));
+        assert_eq!(format.require_dynamic("path", "x:y").unwrap(), (16, 20));
+        assert_eq!(format.offset("name"), Some(12));
+        let err = format.require_dynamic("irq", "irq:irq_handler_entry").unwrap_err();
+        assert_eq!(err.message(), Some("tracepoint irq:irq_handler_entry has no dynamic field irq on this kernel"));
     }
 
     #[test]

@@ -1,0 +1,5 @@
+//! hardirqs as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    hardirqs::main()
+}

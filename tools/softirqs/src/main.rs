@@ -1,0 +1,5 @@
+//! softirqs as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    softirqs::main()
+}
