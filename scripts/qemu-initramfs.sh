@@ -46,6 +46,9 @@ else
     bashdebs=$(debs "$cache/initramfs/$arch.bash" "$DEBIAN_ARCH" bash libtinfo6 libc6)
 fi
 dist=$here/dist/$RUST_TARGET
+# Kernel modules the checks load (null_blk), as scripts/qemu-kernels.sh kept
+# them for each kernel of this arch: /lib/modules/<uname -r>/ in the guest.
+moddirs=$(for d in "$cache/kernels/$arch"-*/modules; do [ -s "$d/order" ] && [ -s "${d%/modules}/version" ] && echo "$d"; done || true)
 
 inputs() { # every input file, stable order
     echo "$here/scripts/qemu-initramfs.sh"
@@ -54,6 +57,7 @@ inputs() { # every input file, stable order
     [ -z "$thumbdeb" ] || echo "$thumbdeb"
     find "$here/tests/qemu" -type f | sort
     [ -d "$dist" ] && find "$dist" -maxdepth 1 -type f | sort
+    for d in $moddirs; do echo "${d%/modules}/version"; find "$d" -type f | sort; done
     true
 }
 hash=$(inputs | while read -r f; do echo "$f"; sha256sum < "$f"; done | sha256sum | cut -c1-16)
@@ -86,6 +90,11 @@ if [ -d "$dist" ]; then
         n=$((n + 1))
     done
 fi
+for d in $moddirs; do
+    kver=$(cat "${d%/modules}/version")
+    mkdir -p "$root/lib/modules/$kver"
+    cp "$d"/* "$root/lib/modules/$kver/"
+done
 # bash goes to /opt/bash (/bin/bash stays absent, as on a busybox-only
 # device); its loader and libraries where that loader looks by default.
 mkdir -p "$root/.debian" "$root/opt/bash"

@@ -25,6 +25,36 @@ shift
 # shellcheck disable=SC2086
 [ $# -gt 0 ] || set -- $QEMU_KERNELS
 
+# Modules the guest checks load (tests/qemu/lib.sh): null_blk, a block device
+# with a known latency for biolatency/biosnoop. Each MODULE and what it
+# depends on (its .modinfo "depends=") go to DIR/modules/NAME.ko, uncompressed
+# (busybox insmod reads plain ELF), and DIR/modules/order lists them deps first.
+kernel_modules() { # DEB DIR MODULE...
+    local deb=$1 dir=$2/modules list
+    shift 2
+    list=$(dpkg-deb -c "$deb" | awk '{ print $6 }' | grep -E '\.ko(\.xz|\.zst)?$')
+    mkdir -p "$dir"
+    : > "$dir/order"
+    module_with_deps() { # NAME
+        local name=$1 path tmp deps d
+        ! grep -qxF "$name" "$dir/order" || return 0
+        path=$(grep -m1 -E "/$name\.ko(\.xz|\.zst)?$" <<<"$list") ||
+            { echo "qemu-kernels: no $name.ko in $(basename "$deb")" >&2; return 1; }
+        tmp=$(mktemp -d)
+        dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" "$path"
+        case $path in
+        *.xz) xz -dc "$tmp/$path" > "$dir/$name.ko" ;;
+        *.zst) zstd -qdc "$tmp/$path" > "$dir/$name.ko" ;;
+        *) cp "$tmp/$path" "$dir/$name.ko" ;;
+        esac
+        rm -rf "$tmp"
+        deps=$(tr '\0' '\n' < "$dir/$name.ko" | sed -n 's/^depends=//p' | head -n1)
+        for d in ${deps//,/ }; do module_with_deps "$d"; done
+        echo "$name" >> "$dir/order"
+    }
+    for m in "$@"; do module_with_deps "$m"; done
+}
+
 # A Debian kernel: resolve the metapackage (linux-image-amd64, ...) to the
 # real linux-image-<abi> through its Depends, then extract /boot/vmlinuz-*.
 debian_kernel() { # NAME SUITE METAPACKAGE
@@ -32,7 +62,7 @@ debian_kernel() { # NAME SUITE METAPACKAGE
     local metadeb pkg deb tmp vmlinuz
     # Resolved less than a day ago (fetch-deb.sh refreshes its package lists
     # daily too): skip the apt round trips, a few seconds per kernel.
-    if [ -s "$dir/vmlinuz" ] && [ -n "$(find "$dir/source" -mtime -1 2>/dev/null)" ]; then
+    if [ -s "$dir/vmlinuz" ] && [ -s "$dir/modules/order" ] && [ -n "$(find "$dir/source" -mtime -1 2>/dev/null)" ]; then
         echo "$name $dir/vmlinuz"
         return
     fi
@@ -42,7 +72,7 @@ debian_kernel() { # NAME SUITE METAPACKAGE
     [ -n "$pkg" ] || { echo "qemu-kernels: no linux-image-<ver> in Depends of $meta ($suite)" >&2; return 1; }
     deb=$("$here/scripts/fetch-deb.sh" "$DEBIAN_ARCH" "$suite" "$pkg" | tail -n1)
     # Cached if the extracted image came from this very .deb.
-    if [ -s "$dir/vmlinuz" ] && [ "$(cat "$dir/source" 2>/dev/null)" = "$(basename "$deb")" ]; then
+    if [ -s "$dir/vmlinuz" ] && [ -s "$dir/modules/order" ] && [ "$(cat "$dir/source" 2>/dev/null)" = "$(basename "$deb")" ]; then
         touch "$dir/source"
         echo "$name $dir/vmlinuz"
         return
@@ -60,6 +90,7 @@ debian_kernel() { # NAME SUITE METAPACKAGE
     fi
     cp "$tmp"/boot/config-* "$dir/config"
     basename "$vmlinuz" | sed 's/^vmlinuz-//' > "$dir/version"
+    kernel_modules "$deb" "$dir" null_blk
     basename "$deb" > "$dir/source"
     rm -rf "$tmp"
     echo "$name $dir/vmlinuz"

@@ -116,3 +116,32 @@ start_btf_tool() {
         fail "attached although this kernel has no BTF"
     fi
 }
+
+# null_blk_dev: a block device whose every request completes by a timer,
+# NULL_BLK_NSEC after it is issued (null_blk, blk-mq, irqmode=2). Loads the
+# module (and its deps, listed in order) from /lib/modules/$(uname -r)/, or
+# uses the built-in driver, configured from the kernel command line (armv7
+# btf kernel). Prints /dev/nullb0, or a reason and returns 1.
+NULL_BLK_NSEC=3000000
+null_blk_dev() {
+    dir=/lib/modules/$(uname -r)
+    if [ ! -d /sys/module/null_blk ]; then
+        [ -s "$dir/order" ] || { echo "no null_blk module for $(uname -r)"; return 1; }
+        while read -r mod; do
+            [ -d "/sys/module/$mod" ] && continue
+            if [ "$mod" = null_blk ]; then
+                insmod "$dir/null_blk.ko" nr_devices=1 queue_mode=2 irqmode=2 \
+                    completion_nsec=$NULL_BLK_NSEC gb=1 2>&1 || { echo "insmod null_blk failed"; return 1; }
+            else
+                insmod "$dir/$mod.ko" 2>&1 || { echo "insmod $mod failed"; return 1; }
+            fi
+        done < "$dir/order"
+    fi
+    p=/sys/module/null_blk/parameters
+    [ "$(cat $p/irqmode)" = 2 ] && [ "$(cat $p/completion_nsec)" = $NULL_BLK_NSEC ] ||
+        { echo "null_blk has irqmode $(cat $p/irqmode), completion_nsec $(cat $p/completion_nsec)"; return 1; }
+    n=0
+    while [ ! -b /dev/nullb0 ] && [ $n -lt 25 ]; do sleep 0.2; n=$((n + 1)); done
+    [ -b /dev/nullb0 ] || { echo "null_blk loaded but no /dev/nullb0"; return 1; }
+    echo /dev/nullb0
+}

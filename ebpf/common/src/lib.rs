@@ -8,6 +8,8 @@
 #![cfg_attr(feature = "kernel", feature(core_intrinsics), allow(internal_features))]
 
 pub mod bashreadline;
+pub mod biolatency;
+pub mod biosnoop;
 pub mod capable;
 pub mod cpudist;
 pub mod drsnoop;

@@ -4,6 +4,7 @@
 //! byte of it ends up in every tool.
 
 pub mod args;
+pub mod block;
 pub mod btf;
 pub mod error;
 pub mod event_loop;

@@ -10,6 +10,8 @@ use bpfbin::args::{program_name, shift};
 /// Each tool's name and its `main`.
 const TOOLS: &[(&str, fn() -> !)] = &[
     ("bashreadline", bashreadline::main),
+    ("biolatency", biolatency::main),
+    ("biosnoop", biosnoop::main),
     ("bpfbin-offsets", bpfbin_offsets::main),
     ("capable", capable::main),
     ("cpudist", cpudist::main),

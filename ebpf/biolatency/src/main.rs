@@ -1,0 +1,148 @@
+//! biolatency, kernel side: note when a block request is issued to the
+//! driver (with `-Q`, inserted into the queue), and when it completes count
+//! its latency in a log2 histogram of `HISTS`.
+//!
+//! The classic block tracepoints: their records name the request by disk and
+//! start sector (see `StartKey`), with offsets from tracefs, so no BTF.
+#![no_std]
+#![no_main]
+// The BPF target has no compare-and-swap, so core's atomic types lack
+// fetch_add; the intrinsic becomes BPF's atomic add (libbpf-tools'
+// __sync_fetch_and_add).
+#![feature(core_intrinsics)]
+#![allow(internal_features)]
+
+use core::intrinsics::{AtomicOrdering, atomic_xadd};
+
+use aya_ebpf::{
+    Global,
+    bindings::{BPF_ANY, BPF_NOEXIST},
+    helpers::bpf_ktime_get_ns,
+    macros::{map, tracepoint},
+    maps::{CgroupArray, HashMap, LruHashMap},
+    programs::TracePointContext,
+};
+use bpfbin_common::{
+    biolatency::{Config, Fields, Hist, HistKey, MAX_ENTRIES, MAX_SLOTS, RWBS_LEN, StartKey},
+    histogram::slot,
+};
+
+const NO_FIELDS: Fields = Fields { dev: 0, sector: 0, rwbs: 0 };
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config {
+    dev: 0,
+    filter_dev: 0,
+    per_disk: 0,
+    per_flag: 0,
+    milliseconds: 0,
+    queued: 0,
+    cgroup: 0,
+    insert: NO_FIELDS,
+    issue: NO_FIELDS,
+    complete: NO_FIELDS,
+});
+
+/// When each request in flight started. LRU: a request that never completes
+/// where it started (merged into another at its front, or only partly
+/// completed) leaves its entry behind; with these keys no later request
+/// need overwrite it, so the oldest go first when the map is full.
+#[map]
+static START: LruHashMap<StartKey, u64> = LruHashMap::with_max_entries(MAX_ENTRIES, 0);
+
+/// The histograms, read and emptied by user space once per interval.
+#[map]
+static HISTS: HashMap<HistKey, Hist> = HashMap::with_max_entries(MAX_ENTRIES, 0);
+
+/// The cgroup of `-c`, in slot 0.
+#[map]
+static CGROUPS: CgroupArray = CgroupArray::with_max_entries(1, 0);
+
+/// Whether the current task is in the cgroup of `-c` (or there is none).
+fn in_cgroup(config: &Config) -> bool {
+    config.cgroup == 0 || CGROUPS.current_task_under_cgroup(0) == Ok(true)
+}
+
+fn read<T>(ctx: &TracePointContext, offset: u16) -> Option<T> {
+    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
+    unsafe { ctx.read_at::<T>(offset as usize) }.ok()
+}
+
+fn start_key(ctx: &TracePointContext, fields: &Fields) -> Option<StartKey> {
+    Some(StartKey { dev: read(ctx, fields.dev)?, _pad: 0, sector: read(ctx, fields.sector)? })
+}
+
+fn start(ctx: &TracePointContext, fields: &Fields, flags: u32) {
+    let config = CONFIG.load();
+    if !in_cgroup(&config) {
+        return;
+    }
+    let Some(key) = start_key(ctx, fields) else { return };
+    if config.filter_dev != 0 && key.dev != config.dev {
+        return;
+    }
+    // SAFETY: the helper has no preconditions.
+    let now = unsafe { bpf_ktime_get_ns() };
+    let _ = START.insert(&key, &now, flags as u64);
+}
+
+#[tracepoint]
+pub fn block_rq_insert(ctx: TracePointContext) -> u32 {
+    start(&ctx, &CONFIG.load().insert, BPF_ANY);
+    0
+}
+
+#[tracepoint]
+pub fn block_rq_issue(ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    // With -Q, a request inserted into the queue (through an I/O scheduler)
+    // keeps its insertion time; one issued directly starts here. libbpf-tools
+    // asks whether the queue has an elevator, which needs BTF.
+    start(&ctx, &config.issue, if config.queued != 0 { BPF_NOEXIST } else { BPF_ANY });
+    0
+}
+
+#[tracepoint]
+pub fn block_rq_complete(ctx: TracePointContext) -> u32 {
+    // SAFETY: the helper has no preconditions.
+    let now = unsafe { bpf_ktime_get_ns() };
+    let config = CONFIG.load();
+    if !in_cgroup(&config) {
+        return 0;
+    }
+    let Some(key) = start_key(&ctx, &config.complete) else { return 0 };
+    // SAFETY: a copy of the value; the entry may go away meanwhile.
+    let Some(&started) = (unsafe { START.get(&key) }) else { return 0 };
+    let _ = START.remove(&key);
+    let delta = now.wrapping_sub(started);
+    // A start time from another CPU's clock may be ahead: libbpf-tools drops those.
+    if (delta as i64) < 0 {
+        return 0;
+    }
+    let mut hkey = HistKey { dev: 0, rwbs: [0; RWBS_LEN] };
+    if config.per_disk != 0 {
+        hkey.dev = key.dev;
+    }
+    if config.per_flag != 0 {
+        hkey.rwbs = read(&ctx, config.complete.rwbs).unwrap_or_default();
+    }
+    let hist = match HISTS.get_ptr_mut(&hkey) {
+        Some(hist) => hist,
+        None => {
+            // Another CPU may insert the same key first: then use its entry.
+            let _ = HISTS.insert(&hkey, &Hist::default(), BPF_NOEXIST as u64);
+            let Some(hist) = HISTS.get_ptr_mut(&hkey) else { return 0 };
+            hist
+        }
+    };
+    let value = if config.milliseconds != 0 { delta / 1_000_000 } else { delta / 1000 };
+    // SAFETY: a live map value; the slots are only ever added to atomically.
+    unsafe {
+        if let Some(count) = (*hist).slots.get_mut(slot(value, MAX_SLOTS)) {
+            atomic_xadd::<u32, u32, { AtomicOrdering::Relaxed }>(count, 1);
+        }
+    }
+    0
+}
+
+bpfbin_common::program_object!();

@@ -1,0 +1,85 @@
+//! biolatency: block I/O latency (issue, or with `-Q` insert, to
+//! completion) as log2 histograms the kernel keeps in a hash map that user
+//! space reads and empties per interval.
+
+use crate::{tracepoint::FieldOffset, user_pod};
+
+/// Slots of each histogram, as libbpf-tools has them.
+pub const MAX_SLOTS: usize = 27;
+
+/// Entries of the map of start times and of the histogram map, as
+/// libbpf-tools sizes them.
+pub const MAX_ENTRIES: u32 = 10240;
+
+/// Bytes of the `rwbs` field kept per histogram (`-F`): the longest string
+/// `blk_fill_rwbs()` writes from the flags libbpf-tools names ("FDEFASM")
+/// and its NUL. Newer kernels' field is longer (10 bytes since 6.11).
+pub const RWBS_LEN: usize = 8;
+
+/// A request in flight, as the block tracepoints identify it. libbpf-tools
+/// keys by `struct request *`, which only raw or BTF tracepoints pass; their
+/// disk (`-D`, `-d`) then needs `struct request`'s layout, i.e. BTF. The
+/// classic tracepoints work without BTF and carry the disk and the start
+/// sector, which no two requests in flight on one disk share (a flush has
+/// sector 0 and no data: it can meet a read of sector 0, a rare miscount).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StartKey {
+    pub dev: u32,
+    pub _pad: u32,
+    pub sector: u64,
+}
+
+/// What a histogram is for: the disk with `-D` (the kernel's dev_t,
+/// major << 20 | minor), the request's `rwbs` with `-F` (else zeros).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HistKey {
+    pub dev: u32,
+    pub rwbs: [u8; RWBS_LEN],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hist {
+    pub slots: [u32; MAX_SLOTS],
+}
+
+impl Default for Hist {
+    fn default() -> Self {
+        Self { slots: [0; MAX_SLOTS] }
+    }
+}
+
+/// Where `dev`, `sector` (and for the completion `rwbs`) sit in one block
+/// tracepoint's record.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Fields {
+    pub dev: FieldOffset,
+    pub sector: FieldOffset,
+    pub rwbs: FieldOffset,
+}
+
+/// Filters, modes and record layouts, set by user space before load.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    /// Only this disk (`-d`), when `filter_dev` is set.
+    pub dev: u32,
+    pub filter_dev: u8,
+    /// A histogram per disk (`-D`), per set of flags (`-F`).
+    pub per_disk: u8,
+    pub per_flag: u8,
+    /// Histograms in milliseconds (`-m`), else microseconds.
+    pub milliseconds: u8,
+    /// From insertion into the queue on (`-Q`), else from issue.
+    pub queued: u8,
+    /// Only tasks of the cgroup in slot 0 of `CGROUPS` (`-c`).
+    pub cgroup: u8,
+    pub insert: Fields,
+    pub issue: Fields,
+    pub complete: Fields,
+}
+
+user_pod!(StartKey, HistKey, Hist, Config);

@@ -1,0 +1,5 @@
+//! biolatency as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    biolatency::main()
+}

@@ -1,0 +1,5 @@
+//! biosnoop as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    biosnoop::main()
+}
