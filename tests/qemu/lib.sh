@@ -145,3 +145,28 @@ null_blk_dev() {
     [ -b /dev/nullb0 ] || { echo "null_blk loaded but no /dev/nullb0"; return 1; }
     echo /dev/nullb0
 }
+
+# An awk function for checks of log2 histograms: log2_rows_bad(row, n) is
+# how many of the lines row[1..n] (one histogram's rows, slot 0 first) are
+# not exactly as libbpf-tools' print_log2_hist prints them, the bar of
+# count * 40 / max stars included. Use it as: awk "$LOG2_ROWS_AWK"' ...'.
+# busybox awk has no ^: slot i spans high(i-1)+1 to 2*high(i-1)+1.
+LOG2_ROWS_AWK='
+function log2_rows_bad(row, n,    i, f, max, low, high, stars, bar, j, bad) {
+    max = 0
+    for (i = 1; i <= n; i++) { split(row[i], f, " "); if (f[5] + 0 > max) max = f[5] + 0 }
+    low = 0; high = 1; bad = 0
+    for (i = 1; i <= n; i++) {
+        split(row[i], f, " ")
+        stars = max ? int(f[5] * 40 / max) : 0
+        bar = ""
+        for (j = 0; j < 40; j++) bar = bar (j < stars ? "*" : " ")
+        if (row[i] != sprintf("%10d -> %-10d : %-8d |%s|", low, high, f[5], bar)) {
+            bad++
+            print "bad row: " row[i] > "/dev/stderr"
+        }
+        low = high + 1; high = high * 2 + 1
+    }
+    return bad
+}
+'

@@ -47,18 +47,17 @@ echo "--- biolatency -m -Q -F -d nullb0:"
 cat "$flags"
 
 # Rows under "disk = nullb0": total, below 2048 us, in 2048 -> 4095, and
-# rows not laid out as print_log2_hist's "%10lld -> %-10lld : %-8d |".
-verdict=$(awk '
+# rows not exactly as print_log2_hist prints them, bar included.
+verdict=$(awk "$LOG2_ROWS_AWK"'
     /^disk = / { mine = ($0 == "disk = nullb0\t"); seen += mine; next }
     !mine { next }
     / -> / {
-        want = sprintf("%10d -> %-10d : %-8d |", $1, $3, $5)
-        if (substr($0, 1, length(want)) != want) bad++
+        row[++rows] = $0
         total += $5
         if ($1 < 2048) short += $5
         if ($1 == 2048) peak += $5
     }
-    END { printf "%d %d %d %d %d\n", seen, total, short, peak, bad }' "$disk")
+    END { printf "%d %d %d %d %d\n", seen, total, short, peak, log2_rows_bad(row, rows) }' "$disk")
 set -- $verdict
 seen=$1 total=$2 short=$3 peak=$4 bad=$5
 [ "$seen" = 1 ] || fail "-D: $seen sections \"disk = nullb0\""

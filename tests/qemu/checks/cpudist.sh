@@ -53,16 +53,15 @@ cat "$off"
 
 # Total, slices from 512 us, and rows not in print_log2_hist's layout, of
 # the histogram under "pid = A sh".
-verdict=$(awk -v pid="$A" '
+verdict=$(awk -v pid="$A" "$LOG2_ROWS_AWK"'
     $1 == "pid" && $2 == "=" { mine = ($3 == pid && $4 == "sh"); next }
     !mine { next }
     / -> / {
-        want = sprintf("%10d -> %-10d : %-8d |", $1, $3, $5)
-        if (substr($0, 1, length(want)) != want) bad++
+        row[++rows] = $0
         total += $5
         if ($1 >= 512) long += $5
     }
-    END { printf "%d %d %d\n", total, long, bad }' "$on")
+    END { printf "%d %d %d\n", total, long, log2_rows_bad(row, rows) }' "$on")
 set -- $verdict
 total=$1 long=$2 bad=$3
 [ "$total" -gt 0 ] || fail "no histogram for pid = $A sh"

@@ -91,27 +91,17 @@ busiest_count=$2
 
 # -d: per section, rows in print_log2_hist's layout with the bar
 # (count * 40 / max stars), and the runs no more than the IRQ fired.
-verdict=$(echo "$fired" | awk -v busiest="$busiest" '
+verdict=$(echo "$fired" | awk -v busiest="$busiest" "$LOG2_ROWS_AWK"'
     NR == FNR { fired[$1] = $2; next }
     function close_section() {
         if (name == "") return
-        # busybox awk has no ^: slot i spans high(i-1)+1 to 2*high(i-1)+1.
-        low = 0; high = 1
-        for (i = 1; i <= rows; i++) {
-            split(row[i], f, " ")
-            stars = int(f[5] * 40 / max)
-            bar = ""
-            for (j = 0; j < 40; j++) bar = bar (j < stars ? "*" : " ")
-            want = sprintf("%10d -> %-10d : %-8d |%s|", low, high, f[5], bar)
-            if (row[i] != want) { bad++; print "bad row: " row[i] > "/dev/stderr" }
-            low = high + 1; high = high * 2 + 1
-        }
+        bad += log2_rows_bad(row, rows)
         if ((name in fired && total > fired[name]) || total == 0) bad++
         if (name == busiest) seen = total
         name = ""
     }
-    /^hardirq = / { close_section(); name = $NF; rows = 0; total = 0; max = 0; next }
-    / -> / { row[++rows] = $0; total += $5; if ($5 > max) max = $5; next }
+    /^hardirq = / { close_section(); name = $NF; rows = 0; total = 0; next }
+    / -> / { row[++rows] = $0; total += $5; next }
     name != "" && $0 != "     usecs               : count    distribution" { bad++; print "bad line: " $0 > "/dev/stderr" }
     END { close_section(); printf "%d %d\n", bad, seen }' - "$dist")
 set -- $verdict

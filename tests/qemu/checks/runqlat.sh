@@ -66,17 +66,16 @@ cat "$ns"
 [ $rc_per_pid = 0 ] && [ $rc_one = 0 ] || fail "exit status $rc_per_pid and $rc_one"
 
 # Rows of the histogram under "pid = A sh": total, waits from 512 us, and
-# rows not laid out as print_log2_hist's "%10lld -> %-10lld : %-8d |".
-verdict=$(awk -v pid="$A" '
+# rows not exactly as print_log2_hist prints them, bar included.
+verdict=$(awk -v pid="$A" "$LOG2_ROWS_AWK"'
     $1 == "pid" && $2 == "=" { mine = ($3 == pid && $4 == "sh"); next }
     !mine { next }
     / -> / {
-        want = sprintf("%10d -> %-10d : %-8d |", $1, $3, $5)
-        if (substr($0, 1, length(want)) != want) bad++
+        row[++rows] = $0
         total += $5
         if ($1 >= 512) long += $5
     }
-    END { printf "%d %d %d\n", total, long, bad }' "$per_pid")
+    END { printf "%d %d %d\n", total, long, log2_rows_bad(row, rows) }' "$per_pid")
 set -- $verdict
 total=$1 long=$2 bad=$3
 [ "$total" -gt 0 ] || fail "no histogram for pid = $A sh"

@@ -74,28 +74,18 @@ set -- $verdict
 [ "$3" -ge 5 ] || fail "-C: $3 net_rx runs for 5 pings"
 timer=$2 net_rx=$3
 
-verdict=$(echo "$ran" | awk '
+verdict=$(echo "$ran" | awk "$LOG2_ROWS_AWK"'
     NR == FNR { ran[$1] = $2; next }
     function close_section() {
         if (name == "") return
-        # busybox awk has no ^: slot i spans high(i-1)+1 to 2*high(i-1)+1.
-        low = 0; high = 1
-        for (i = 1; i <= rows; i++) {
-            split(row[i], f, " ")
-            stars = int(f[5] * 40 / max)
-            bar = ""
-            for (j = 0; j < 40; j++) bar = bar (j < stars ? "*" : " ")
-            want = sprintf("%10d -> %-10d : %-8d |%s|", low, high, f[5], bar)
-            if (row[i] != want) { bad++; print "bad row: " row[i] > "/dev/stderr" }
-            low = high + 1; high = high * 2 + 1
-        }
+        bad += log2_rows_bad(row, rows)
         if (total > ran[name] || total == 0 || !blank) bad++
         count[name] = total
         name = ""
     }
-    /^softirq = / { close_section(); name = $3; rows = 0; total = 0; max = 0; blank = 0; next }
+    /^softirq = / { close_section(); name = $3; rows = 0; total = 0; blank = 0; next }
     name == "" { next }
-    / -> / { row[++rows] = $0; total += $5; if ($5 > max) max = $5; next }
+    / -> / { row[++rows] = $0; total += $5; next }
     $0 == "" { blank = 1; next }
     $0 != "     nsecs               : count    distribution" { bad++; print "bad line: " $0 > "/dev/stderr" }
     END { close_section(); printf "%d %d %d\n", bad, count["timer"], count["net_rx"] }' - "$dist")
