@@ -4,7 +4,7 @@
 
 mod block;
 
-use block::{MOST, Scratch};
+use block::{MOST, SECONDS, Scratch};
 use bpfbin_tests::{
     Traced,
     histogram::{histograms, total},
@@ -26,7 +26,7 @@ fn biolatency(scratch: &Scratch, args: &[&str]) -> Vec<String> {
 #[test]
 fn per_disk_sections() {
     let scratch = Scratch::new();
-    let out = biolatency(&scratch, &["-D", "2", "1"]);
+    let out = biolatency(&scratch, &["-D", SECONDS, "1"]);
     assert_eq!(out[0], "Tracing block device I/O... Hit Ctrl-C to end.");
     // The interval's empty line, then per disk "\ndisk = NAME\t".
     assert_eq!(out[1], "");
@@ -44,7 +44,7 @@ fn per_disk_sections() {
 #[test]
 fn one_disk_only_milliseconds_and_timestamps() {
     let scratch = Scratch::new();
-    let out = biolatency(&scratch, &["-mTQ", "-d", &scratch.disk, "2", "1"]);
+    let out = biolatency(&scratch, &["-mTQ", "-d", &scratch.disk, SECONDS, "1"]);
     assert_eq!(out[1], "");
     let stamp = out[2].as_bytes();
     assert!(
@@ -61,7 +61,7 @@ fn one_disk_only_milliseconds_and_timestamps() {
 #[test]
 fn per_flag_sections() {
     let scratch = Scratch::new();
-    let out = biolatency(&scratch, &["-F", "-d", &scratch.disk, "2", "1"]);
+    let out = biolatency(&scratch, &["-F", "-d", &scratch.disk, SECONDS, "1"]);
     let hists = histograms(&out, "usecs");
     for (above, _) in &hists {
         assert!(above.starts_with("flags = "), "{above:?}: {out:#?}");
@@ -75,7 +75,7 @@ fn per_flag_sections() {
 #[test]
 fn json_has_the_disk_and_the_raw_slots() {
     let scratch = Scratch::new();
-    let out = biolatency(&scratch, &["--json", "-D", "-F", "2", "1"]);
+    let out = biolatency(&scratch, &["--json", "-D", "-F", SECONDS, "1"]);
     let objects: Vec<serde_json::Value> = out.iter().map(|l| serde_json::from_str(l).expect("valid JSON")).collect();
     let mine: Vec<_> = objects.iter().filter(|o| o["disk"] == scratch.disk.as_str()).collect();
     assert!(!mine.is_empty(), "{out:#?}");
@@ -109,6 +109,6 @@ fn cgroup_filter_leaves_out_other_tasks() {
     let scratch = Scratch::new();
     // No task is in the new cgroup: dd's requests, and any other, are not counted.
     let cgroup = Cgroup::new("biolatency");
-    let out = biolatency(&scratch, &["-c", cgroup.path().to_str().unwrap(), "2", "1"]);
+    let out = biolatency(&scratch, &["-c", cgroup.path().to_str().unwrap(), SECONDS, "1"]);
     assert_eq!(out, ["Tracing block device I/O... Hit Ctrl-C to end.", ""]);
 }

@@ -4,7 +4,7 @@
 
 mod block;
 
-use block::{MOST, Scratch};
+use block::{MOST, SECONDS, Scratch};
 use bpfbin_tests::{Traced, columns, run, workloads::Cgroup};
 
 const HEADER: &str = "TIME(s)     COMM           PID     DISK    T    SECTOR     BYTES   LAT(ms)";
@@ -28,7 +28,7 @@ fn is_ms(text: &str) -> bool {
 #[test]
 fn one_line_per_request_of_dd() {
     let scratch = Scratch::new();
-    let (out, (writer, reader)) = biosnoop(&["2"], || (scratch.dd(true), scratch.dd(false)));
+    let (out, (writer, reader)) = biosnoop(&[SECONDS], || (scratch.dd(true), scratch.dd(false)));
     assert_eq!(out[0], HEADER);
     for (pid, op) in [(writer, "W"), (reader, "R")] {
         let mine: Vec<&String> = out.iter().filter(|l| columns(l).get(2) == Some(&pid.to_string().as_str())).collect();
@@ -53,7 +53,7 @@ fn one_line_per_request_of_dd() {
 #[test]
 fn queued_timestamps_and_one_disk() {
     let scratch = Scratch::new();
-    let (out, writer) = biosnoop(&["-Q", "-t", "-d", &scratch.disk, "2"], || scratch.dd(true));
+    let (out, writer) = biosnoop(&["-Q", "-t", "-d", &scratch.disk, SECONDS], || scratch.dd(true));
     assert_eq!(out[0], "TIMESTAMP    COMM           PID     DISK    T    SECTOR     BYTES   QUE(ms) LAT(ms)");
     let mut mine = 0;
     for line in &out[1..] {
@@ -75,14 +75,14 @@ fn queued_timestamps_and_one_disk() {
 fn min_latency_leaves_out_faster_requests() {
     let scratch = Scratch::new();
     // No request of a healthy disk takes 10 s.
-    let (out, _) = biosnoop(&["-m", "10000", "2"], || scratch.write_and_read());
+    let (out, _) = biosnoop(&["-m", "10000", SECONDS], || scratch.write_and_read());
     assert_eq!(out, [HEADER]);
 }
 
 #[test]
 fn json_objects() {
     let scratch = Scratch::new();
-    let (out, writer) = biosnoop(&["--json", "-Q", "2"], || scratch.dd(true));
+    let (out, writer) = biosnoop(&["--json", "-Q", SECONDS], || scratch.dd(true));
     let objects: Vec<serde_json::Value> = out.iter().map(|l| serde_json::from_str(l).expect("valid JSON")).collect();
     let mine: Vec<_> = objects.iter().filter(|o| o["pid"] == writer).collect();
     assert!(mine.len() as u64 >= MOST, "{} lines of dd {writer}: {out:#?}", mine.len());
@@ -110,6 +110,6 @@ fn cgroup_filter_leaves_out_other_tasks() {
     let scratch = Scratch::new();
     // No task is in the new cgroup: no request of dd, or of anyone, is shown.
     let cgroup = Cgroup::new("biosnoop");
-    let (out, _) = biosnoop(&["-c", cgroup.path().to_str().unwrap(), "2"], || scratch.write_and_read());
+    let (out, _) = biosnoop(&["-c", cgroup.path().to_str().unwrap(), SECONDS], || scratch.write_and_read());
     assert_eq!(out, [HEADER]);
 }

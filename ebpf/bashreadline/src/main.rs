@@ -5,8 +5,7 @@
 
 use aya_ebpf::{
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_probe_read_user_str_bytes},
-    macros::{map, uretprobe},
-    maps::{PerCpuArray, RingBuf},
+    macros::uretprobe,
     programs::RetProbeContext,
 };
 use bpfbin_common::{
@@ -14,12 +13,7 @@ use bpfbin_common::{
     kernel::count_lost,
 };
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(64 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(64 * 1024);
 
 /// The probed function's return value: the address of the line.
 ///

@@ -19,7 +19,7 @@ use aya_ebpf::{
     bindings::{BPF_ANY, BPF_NOEXIST},
     helpers::bpf_ktime_get_ns,
     macros::{map, tracepoint},
-    maps::{CgroupArray, HashMap, LruHashMap},
+    maps::{HashMap, LruHashMap},
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -54,14 +54,7 @@ static START: LruHashMap<StartKey, u64> = LruHashMap::with_max_entries(MAX_ENTRI
 #[map]
 static HISTS: HashMap<HistKey, Hist> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-/// The cgroup of `-c`, in slot 0.
-#[map]
-static CGROUPS: CgroupArray = CgroupArray::with_max_entries(1, 0);
-
-/// Whether the current task is in the cgroup of `-c` (or there is none).
-fn in_cgroup(config: &Config) -> bool {
-    config.cgroup == 0 || CGROUPS.current_task_under_cgroup(0) == Ok(true)
-}
+bpfbin_common::cgroup_filter!();
 
 fn read<T>(ctx: &TracePointContext, offset: u16) -> Option<T> {
     // SAFETY: the offset comes from this kernel's format file for this tracepoint.
@@ -74,7 +67,7 @@ fn start_key(ctx: &TracePointContext, fields: &Fields) -> Option<StartKey> {
 
 fn start(ctx: &TracePointContext, fields: &Fields, flags: u32) {
     let config = CONFIG.load();
-    if !in_cgroup(&config) {
+    if !in_cgroup(config.cgroup != 0) {
         return;
     }
     let Some(key) = start_key(ctx, fields) else { return };
@@ -107,7 +100,7 @@ pub fn block_rq_complete(ctx: TracePointContext) -> u32 {
     // SAFETY: the helper has no preconditions.
     let now = unsafe { bpf_ktime_get_ns() };
     let config = CONFIG.load();
-    if !in_cgroup(&config) {
+    if !in_cgroup(config.cgroup != 0) {
         return 0;
     }
     let Some(key) = start_key(&ctx, &config.complete) else { return 0 };

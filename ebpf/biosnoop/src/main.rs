@@ -11,7 +11,7 @@ use aya_ebpf::{
     Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{map, tracepoint},
-    maps::{CgroupArray, LruHashMap, PerCpuArray, RingBuf},
+    maps::LruHashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -63,21 +63,9 @@ static SUBMITTERS: LruHashMap<StartKey, Submitter> = LruHashMap::with_max_entrie
 #[map]
 static START: LruHashMap<StartKey, Stage> = LruHashMap::with_max_entries(MAX_ENTRIES, 0);
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
+bpfbin_common::event_maps!(256 * 1024);
 
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
-
-/// The cgroup of `-c`, in slot 0.
-#[map]
-static CGROUPS: CgroupArray = CgroupArray::with_max_entries(1, 0);
-
-/// Whether the current task is in the cgroup of `-c` (or there is none).
-fn in_cgroup(config: &Config) -> bool {
-    config.cgroup == 0 || CGROUPS.current_task_under_cgroup(0) == Ok(true)
-}
+bpfbin_common::cgroup_filter!();
 
 fn now() -> u64 {
     // SAFETY: the helper has no preconditions.
@@ -91,7 +79,7 @@ fn read<T>(ctx: &TracePointContext, offset: u16) -> Option<T> {
 
 /// The request of this record, if it passes the filters.
 fn request(ctx: &TracePointContext, config: &Config, fields: &Fields) -> Option<StartKey> {
-    if !in_cgroup(config) {
+    if !in_cgroup(config.cgroup != 0) {
         return None;
     }
     let key = StartKey { dev: read(ctx, fields.dev)?, _pad: 0, sector: read(ctx, fields.sector)? };

@@ -9,7 +9,7 @@ use aya_ebpf::{
         bpf_get_current_cgroup_id, bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid,
     },
     macros::{kprobe, kretprobe, map},
-    maps::{CgroupArray, HashMap, PerCpuArray, RingBuf},
+    maps::HashMap,
     programs::{ProbeContext, RetProbeContext},
 };
 use bpfbin_common::{
@@ -29,22 +29,15 @@ static CHECKS: HashMap<u64, Check> = HashMap::with_max_entries(10240, 0);
 #[map]
 static SEEN: HashMap<UniqueKey, u8> = HashMap::with_max_entries(10240, 0);
 
-/// `-c`: the cgroup to trace, set by user space.
-#[map]
-static CGROUPS: CgroupArray = CgroupArray::with_max_entries(1, 0);
+bpfbin_common::cgroup_filter!();
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(64 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(64 * 1024);
 
 /// `int cap_capable(const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts)`
 #[kprobe]
 pub fn cap_capable(ctx: ProbeContext) -> u32 {
     let config = CONFIG.load();
-    if config.cgroup != 0 && !CGROUPS.current_task_under_cgroup(0).unwrap_or(false) {
+    if !in_cgroup(config.cgroup != 0) {
         return 0;
     }
     let id = bpf_get_current_pid_tgid();

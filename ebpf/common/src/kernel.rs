@@ -42,6 +42,35 @@ macro_rules! program_object {
     };
 }
 
+/// Declares the ring buffer `EVENTS` of `$bytes` bytes that a tool's events
+/// go through (user space may resize it at load), and the per-CPU `LOST`
+/// count of events that did not fit (`count_lost`), so none is lost silently.
+#[macro_export]
+macro_rules! event_maps {
+    ($bytes:expr) => {
+        #[aya_ebpf::macros::map]
+        static EVENTS: aya_ebpf::maps::RingBuf = aya_ebpf::maps::RingBuf::with_byte_size($bytes, 0);
+
+        #[aya_ebpf::macros::map]
+        static LOST: aya_ebpf::maps::PerCpuArray<u64> = aya_ebpf::maps::PerCpuArray::with_max_entries(1, 0);
+    };
+}
+
+/// Declares the `-c` filter: the one-slot `CGROUPS` map user space fills
+/// (`bpfbin::maps::set_cgroup`), and `in_cgroup(on)`, whether the current
+/// task is in that cgroup or `on` is false (no `-c`).
+#[macro_export]
+macro_rules! cgroup_filter {
+    () => {
+        #[aya_ebpf::macros::map]
+        static CGROUPS: aya_ebpf::maps::CgroupArray = aya_ebpf::maps::CgroupArray::with_max_entries(1, 0);
+
+        fn in_cgroup(on: bool) -> bool {
+            !on || CGROUPS.current_task_under_cgroup(0) == Ok(true)
+        }
+    };
+}
+
 /// Counts an event that did not fit in the ring buffer, in the object's
 /// one-slot per-CPU `LOST` array, so user space can say how many were lost.
 pub fn count_lost(lost: &PerCpuArray<u64>) {

@@ -21,7 +21,7 @@ use aya_ebpf::{
     bindings::BPF_NOEXIST,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{map, tracepoint},
-    maps::{CgroupArray, HashMap, LruHashMap},
+    maps::{HashMap, LruHashMap},
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -58,14 +58,12 @@ static PENDING: HashMap<u32, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 #[map]
 static HISTS: HashMap<u32, Hist> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-/// The cgroup of `-c`, in slot 0.
-#[map]
-static CGROUPS: CgroupArray = CgroupArray::with_max_entries(1, 0);
+bpfbin_common::cgroup_filter!();
 
 /// Whether the current task passes `-p` and `-c`.
 fn traced(config: &Config, tgid: u32) -> bool {
     (config.pid == 0 || config.pid == tgid)
-        && (config.cgroup == 0 || CGROUPS.current_task_under_cgroup(0) == Ok(true))
+        && in_cgroup(config.cgroup != 0)
 }
 
 /// The key of the current task's histogram.

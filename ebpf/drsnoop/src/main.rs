@@ -8,7 +8,7 @@ use aya_ebpf::{
     Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{map, tracepoint},
-    maps::{HashMap, PerCpuArray, RingBuf},
+    maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -24,12 +24,7 @@ static CONFIG: Global<Config> =
 #[map]
 static START: HashMap<u32, [u64; 2]> = HashMap::with_max_entries(8192, 0);
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(64 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(64 * 1024);
 
 /// The current thread, if the filters keep it.
 fn traced(config: &Config) -> Option<u32> {

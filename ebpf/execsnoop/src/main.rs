@@ -12,7 +12,7 @@ use aya_ebpf::{
         generated::bpf_probe_read_user_str,
     },
     macros::{map, tracepoint},
-    maps::{LruHashMap, PerCpuArray, RingBuf},
+    maps::{LruHashMap, PerCpuArray},
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -47,12 +47,7 @@ static EXECS: LruHashMap<u32, Event> = LruHashMap::with_max_entries(1024, 0);
 #[map]
 static SCRATCH: PerCpuArray<Event> = PerCpuArray::with_max_entries(1, 0);
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(256 * 1024);
 
 fn enter(ctx: &TracePointContext, fields: EnterFields) -> u32 {
     let config = CONFIG.load();
@@ -156,7 +151,6 @@ fn exit(ctx: &TracePointContext) -> u32 {
     let _ = EXECS.remove(&tid);
     0
 }
-
 
 #[tracepoint]
 pub fn sys_exit_execve(ctx: TracePointContext) -> u32 {

@@ -6,8 +6,7 @@
 use aya_ebpf::{
     Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
-    macros::{map, tracepoint},
-    maps::{PerCpuArray, RingBuf},
+    macros::tracepoint,
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -24,12 +23,7 @@ static CONFIG: Global<Config> = Global::new(Config {
     task: TaskLayout { exit_code: 0, start_time: 0, real_parent: 0, tgid: 0 },
 });
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(256 * 1024);
 
 #[tracepoint]
 pub fn sched_process_exit(_ctx: TracePointContext) -> u32 {
@@ -69,6 +63,5 @@ pub fn sched_process_exit(_ctx: TracePointContext) -> u32 {
     entry.submit(0);
     0
 }
-
 
 bpfbin_common::program_object!();

@@ -8,7 +8,7 @@ use aya_ebpf::{
     Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_kernel_str_bytes},
     macros::{kprobe, kretprobe, map},
-    maps::{HashMap, PerCpuArray, RingBuf},
+    maps::HashMap,
     programs::{ProbeContext, RetProbeContext},
 };
 use bpfbin_common::{
@@ -33,12 +33,7 @@ static START: HashMap<u64, u64> = HashMap::with_max_entries(8192, 0);
 #[map]
 static UNLINKS: HashMap<u32, Unlink> = HashMap::with_max_entries(8192, 0);
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(64 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(64 * 1024);
 
 fn created(dentry: u64) -> u32 {
     let config = CONFIG.load();

@@ -8,7 +8,7 @@ use aya_ebpf::{
     Global,
     helpers::bpf_get_smp_processor_id,
     macros::{map, tracepoint},
-    maps::{CgroupArray, HashMap, PerCpuArray},
+    maps::{HashMap, PerCpuArray},
     programs::TracePointContext,
 };
 use bpfbin_common::irqs::{
@@ -36,13 +36,11 @@ static START: PerCpuArray<HardirqStart> = PerCpuArray::with_max_entries(1, 0);
 #[map]
 static INFOS: HashMap<IrqKey, Info> = HashMap::with_max_entries(MAX_IRQS, 0);
 
-/// The cgroup of `-c`, in slot 0.
-#[map]
-static CGROUPS: CgroupArray = CgroupArray::with_max_entries(1, 0);
+bpfbin_common::cgroup_filter!();
 
 /// Whether this interrupt passes `-s` and `-c` (the cgroup of the task it interrupted).
 fn traced(config: &Config) -> bool {
-    on_target_cpu(config) && (config.cgroup == 0 || CGROUPS.current_task_under_cgroup(0) == Ok(true))
+    on_target_cpu(config) && in_cgroup(config.cgroup != 0)
 }
 
 #[tracepoint]

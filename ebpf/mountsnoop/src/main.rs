@@ -8,7 +8,7 @@ use aya_ebpf::{
     Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_user_str_bytes},
     macros::{map, tracepoint},
-    maps::{HashMap, PerCpuArray, RingBuf},
+    maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -40,13 +40,7 @@ struct Args {
 #[map]
 static START: HashMap<u32, Args> = HashMap::with_max_entries(10240, 0);
 
-/// Events are 9 KiB (two paths of 4 KiB): room for 56 at once.
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(512 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(512 * 1024);
 
 fn enter(ctx: &TracePointContext, sys: usize) -> u32 {
     let config = CONFIG.load();

@@ -7,8 +7,7 @@
 use aya_ebpf::{
     Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
-    macros::{kprobe, map},
-    maps::{PerCpuArray, RingBuf},
+    macros::kprobe,
     programs::ProbeContext,
 };
 use bpfbin_common::{
@@ -21,12 +20,7 @@ use bpfbin_common::{
 static CONFIG: Global<Config> =
     Global::new(Config { chosen: 0, totalpages: 0, tgid: 0, comm: 0, totalpages_size: 8 });
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(64 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(64 * 1024);
 
 /// `void oom_kill_process(struct oom_control *oc, const char *message)`
 #[kprobe]

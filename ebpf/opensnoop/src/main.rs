@@ -10,7 +10,7 @@ use aya_ebpf::{
         bpf_probe_read_user, bpf_probe_read_user_str_bytes,
     },
     macros::{map, tracepoint},
-    maps::{HashMap, PerCpuArray, RingBuf},
+    maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -56,12 +56,7 @@ struct Args {
 #[map]
 static START: HashMap<u32, Args> = HashMap::with_max_entries(10240, 0);
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(256 * 1024);
 
 /// The `struct open_how` of openat2, whose first two members are flags and mode.
 #[repr(C)]
@@ -188,7 +183,6 @@ fn fill(event: &mut Event, id: u64, ret: i64, args: &Args) {
         event.fname[0] = 0;
     }
 }
-
 
 #[tracepoint]
 pub fn sys_exit_open(ctx: TracePointContext) -> u32 {

@@ -21,7 +21,7 @@ use aya_ebpf::{
     bindings::BPF_NOEXIST,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{map, tracepoint},
-    maps::{CgroupArray, HashMap},
+    maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -68,14 +68,7 @@ static WAITED: HashMap<u32, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 #[map]
 static HISTS: HashMap<u32, Hist> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-/// The cgroup of `-c`, in slot 0.
-#[map]
-static CGROUPS: CgroupArray = CgroupArray::with_max_entries(1, 0);
-
-/// Whether the current task is in the cgroup of `-c` (or there is none).
-fn in_cgroup(config: &Config) -> bool {
-    config.cgroup == 0 || CGROUPS.current_task_under_cgroup(0) == Ok(true)
-}
+bpfbin_common::cgroup_filter!();
 
 fn now() -> u64 {
     // SAFETY: the helper has no preconditions.
@@ -156,7 +149,7 @@ pub fn sched_switch(ctx: TracePointContext) -> u32 {
         // SAFETY: a copy of this thread's own entry.
         if let Some(&waited) = unsafe { WAITED.get(&tid) } {
             let _ = WAITED.remove(&tid);
-            if (config.pid == 0 || config.pid == tgid) && in_cgroup(&config) {
+            if (config.pid == 0 || config.pid == tgid) && in_cgroup(config.cgroup != 0) {
                 let key = match config.per {
                     PER_PROCESS => Some(tgid),
                     PER_THREAD => Some(tid),

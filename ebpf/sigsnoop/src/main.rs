@@ -8,7 +8,7 @@ use aya_ebpf::{
     Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::{map, tracepoint},
-    maps::{HashMap, PerCpuArray, RingBuf},
+    maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -34,12 +34,7 @@ static CONFIG: Global<Config> = Global::new(Config {
 #[map]
 static VALUES: HashMap<u32, Event> = HashMap::with_max_entries(10240, 0);
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(256 * 1024);
 
 /// Whether `sig` passes the `-s` filter.
 fn wanted(config: &Config, sig: i32) -> bool {

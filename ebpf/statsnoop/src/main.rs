@@ -7,7 +7,7 @@ use aya_ebpf::{
     Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_user_str_bytes},
     macros::{map, tracepoint},
-    maps::{HashMap, PerCpuArray, RingBuf},
+    maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -39,12 +39,7 @@ struct Args {
 #[map]
 static START: HashMap<u32, Args> = HashMap::with_max_entries(10240, 0);
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(256 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(256 * 1024);
 
 fn read_fd(ctx: &TracePointContext, offset: FieldOffset) -> i32 {
     if offset == ABSENT { INVALID_FD } else { read_long(ctx, offset) as i32 }

@@ -5,8 +5,7 @@
 use aya_ebpf::{
     Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
-    macros::{map, tracepoint},
-    maps::{PerCpuArray, RingBuf},
+    macros::tracepoint,
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -20,12 +19,7 @@ use bpfbin_common::{
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config { pid: 0 });
 
-#[map]
-static EVENTS: RingBuf = RingBuf::with_byte_size(64 * 1024, 0);
-
-/// Events that did not fit in the ring buffer, counted so none is lost silently.
-#[map]
-static LOST: PerCpuArray<u64> = PerCpuArray::with_max_entries(1, 0);
+bpfbin_common::event_maps!(64 * 1024);
 
 fn emit(sys: u32) -> u32 {
     let id = bpf_get_current_pid_tgid();

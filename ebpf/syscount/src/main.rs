@@ -15,7 +15,7 @@ use aya_ebpf::{
     bindings::BPF_NOEXIST,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{map, tracepoint},
-    maps::{CgroupArray, HashMap},
+    maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
@@ -47,13 +47,11 @@ static START: HashMap<u32, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 #[map]
 static DATA: HashMap<u32, Counts> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-/// The cgroup of `-c`, in slot 0.
-#[map]
-static CGROUPS: CgroupArray = CgroupArray::with_max_entries(1, 0);
+bpfbin_common::cgroup_filter!();
 
 /// The calling process (tgid) and thread, if they pass the `-c` and `-p` filters.
 fn traced(config: &Config) -> Option<(u32, u32)> {
-    if config.cgroup != 0 && CGROUPS.current_task_under_cgroup(0) != Ok(true) {
+    if !in_cgroup(config.cgroup != 0) {
         return None;
     }
     let id = bpf_get_current_pid_tgid();

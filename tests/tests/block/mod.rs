@@ -16,6 +16,10 @@ pub const BLOCKS: u64 = 200;
 /// other tools tracing side by side, a few are missed.
 pub const MOST: u64 = BLOCKS * 9 / 10;
 
+/// How long the tools trace (an interval, a duration): every request of the
+/// dd's that run meanwhile must fall inside, even on a loaded machine.
+pub const SECONDS: &str = "4";
+
 /// A file in /tmp, removed when dropped, and its disk (a name in /sys/block).
 pub struct Scratch {
     path: PathBuf,
