@@ -8,6 +8,7 @@
 #![cfg_attr(feature = "kernel", feature(core_intrinsics), allow(internal_features))]
 
 pub mod bashreadline;
+pub mod bindsnoop;
 pub mod biolatency;
 pub mod biosnoop;
 pub mod capable;
@@ -17,6 +18,7 @@ pub mod execsnoop;
 pub mod exitsnoop;
 pub mod filelife;
 pub mod histogram;
+pub mod inet;
 pub mod irqs;
 #[cfg(feature = "kernel")]
 pub mod kernel;
@@ -25,9 +27,15 @@ pub mod oomkill;
 pub mod opensnoop;
 pub mod runqlat;
 pub mod sigsnoop;
+pub mod solisten;
 pub mod statsnoop;
 pub mod syncsnoop;
 pub mod syscount;
+pub mod tcpconnect;
+pub mod tcpconnlat;
+pub mod tcplife;
+pub mod tcpretrans;
+pub mod tcpstates;
 pub mod tracepoint;
 pub mod vfs;
 

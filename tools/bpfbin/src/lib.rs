@@ -9,6 +9,7 @@ pub mod btf;
 pub mod error;
 pub mod event_loop;
 pub mod histogram;
+pub mod inet;
 pub mod kallsyms;
 pub mod layout;
 pub mod load;

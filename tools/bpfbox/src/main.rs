@@ -10,6 +10,7 @@ use bpfbin::args::{program_name, shift};
 /// Each tool's name and its `main`.
 const TOOLS: &[(&str, fn() -> !)] = &[
     ("bashreadline", bashreadline::main),
+    ("bindsnoop", bindsnoop::main),
     ("biolatency", biolatency::main),
     ("biosnoop", biosnoop::main),
     ("bpfbin-offsets", bpfbin_offsets::main),
@@ -27,9 +28,15 @@ const TOOLS: &[(&str, fn() -> !)] = &[
     ("runqlat", runqlat::main),
     ("sigsnoop", || sigsnoop::main("sigsnoop", false)),
     ("softirqs", softirqs::main),
+    ("solisten", solisten::main),
     ("statsnoop", statsnoop::main),
     ("syncsnoop", syncsnoop::main),
     ("syscount", syscount::main),
+    ("tcpconnect", tcpconnect::main),
+    ("tcpconnlat", tcpconnlat::main),
+    ("tcplife", tcplife::main),
+    ("tcpretrans", tcpretrans::main),
+    ("tcpstates", tcpstates::main),
 ];
 
 const USAGE: &str = "Usage: bpfbox TOOL [ARGS...] | bpfbox --list | TOOL [ARGS...] through a link named TOOL";

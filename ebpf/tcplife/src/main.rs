@@ -1,0 +1,120 @@
+//! tcplife, kernel side: each TCP session's span from `sock:inet_sock_set_state`
+//! (its last change to SYN_SENT, SYN_RECV or ESTABLISHED until CLOSE), the task
+//! that connected or closed it, and its byte counts, read from the `tcp_sock`
+//! at offsets user space took from BTF.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns as ktime_get_ns},
+    macros::{map, tracepoint},
+    maps::HashMap,
+    programs::TracePointContext,
+};
+use bpfbin_common::{
+    inet::{MAX_PORTS, SetStateFields, TCP_CLOSE, TCP_SYN_SENT, port_allowed, read_endpoints, read_tcp_change},
+    kernel::{count_lost, read_field},
+    tcplife::{Config, Event, Ident, MAX_ENTRIES},
+};
+
+/// States from include/net/tcp_states.h that libbpf-tools' tcplife uses.
+const TCP_FIN_WAIT1: i32 = 4;
+const TCP_LAST_ACK: i32 = 9;
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config {
+    fields: SetStateFields::UNSET,
+    pid: 0,
+    family: 0,
+    filter_sports: 0,
+    filter_dports: 0,
+    bytes_received: 0,
+    bytes_acked: 0,
+});
+
+/// When each session started, by socket address.
+#[map]
+static BIRTH: HashMap<u64, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
+
+/// Who each session belongs to, by socket address.
+#[map]
+static IDENTS: HashMap<u64, Ident> = HashMap::with_max_entries(MAX_ENTRIES, 0);
+
+/// The local and remote ports to trace, filled by user space.
+#[map]
+static SPORTS: HashMap<u16, u8> = HashMap::with_max_entries(MAX_PORTS, 0);
+#[map]
+static DPORTS: HashMap<u16, u8> = HashMap::with_max_entries(MAX_PORTS, 0);
+
+bpfbin_common::event_maps!(256 * 1024);
+
+#[tracepoint]
+pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let Some(change) = read_tcp_change(&ctx, &config.fields) else { return 0 };
+    if config.family != 0 && config.family != change.family {
+        return 0;
+    }
+    if !port_allowed(config.filter_sports, &SPORTS, change.sport)
+        || !port_allowed(config.filter_dports, &DPORTS, change.dport)
+    {
+        return 0;
+    }
+    let sk = change.skaddr;
+    if change.newstate < TCP_FIN_WAIT1 {
+        let _ = BIRTH.insert(&sk, &now(), 0);
+    }
+    if change.newstate == TCP_SYN_SENT || change.newstate == TCP_LAST_ACK {
+        let pid = (bpf_get_current_pid_tgid() >> 32) as u32;
+        if config.pid != 0 && config.pid != pid {
+            return 0;
+        }
+        let _ = IDENTS.insert(&sk, &Ident { pid, comm: bpf_get_current_comm().unwrap_or([0; 16]) }, 0);
+    }
+    if change.newstate != TCP_CLOSE {
+        return 0;
+    }
+    // SAFETY: the value is copied out before the entry is removed.
+    let Some(birth) = (unsafe { BIRTH.get(&sk) }).copied() else {
+        let _ = IDENTS.remove(&sk);
+        return 0;
+    };
+    let now = now();
+    // SAFETY: a map value, read before its entry is removed below.
+    let ident = unsafe { IDENTS.get(&sk) };
+    let pid = ident.map_or((bpf_get_current_pid_tgid() >> 32) as u32, |ident| ident.pid);
+    if config.pid == 0 || config.pid == pid {
+        match EVENTS.reserve::<Event>(0) {
+            Some(mut entry) => {
+                // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+                unsafe {
+                    let event = &mut *entry.as_mut_ptr();
+                    read_endpoints(&ctx, &config.fields, &change, &mut event.ends);
+                    event.span_us = now.wrapping_sub(birth) / 1000;
+                    event.rx_bytes = read_field::<u64>(sk, config.bytes_received).unwrap_or(0);
+                    event.tx_bytes = read_field::<u64>(sk, config.bytes_acked).unwrap_or(0);
+                    event.pid = pid;
+                    event.comm = match ident {
+                        Some(ident) => ident.comm,
+                        None => bpf_get_current_comm().unwrap_or([0; 16]),
+                    };
+                    event._pad = 0;
+                }
+                entry.submit(0);
+            }
+            None => count_lost(&LOST),
+        }
+    }
+    let _ = BIRTH.remove(&sk);
+    let _ = IDENTS.remove(&sk);
+    0
+}
+
+/// Nanoseconds since boot.
+fn now() -> u64 {
+    // SAFETY: the helper has no preconditions.
+    unsafe { ktime_get_ns() }
+}
+
+bpfbin_common::program_object!();

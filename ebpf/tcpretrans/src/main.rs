@@ -1,0 +1,110 @@
+//! tcpretrans, kernel side: each retransmitted segment from
+//! `tcp:tcp_retransmit_skb` (no BTF needed) and, for `-l`, each tail loss
+//! probe from a kprobe on `tcp_send_loss_probe(struct sock *sk)`, whose
+//! socket is read at offsets from BTF.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::bpf_get_current_pid_tgid,
+    macros::{kprobe, tracepoint},
+    programs::{ProbeContext, TracePointContext},
+};
+use bpfbin_common::{
+    inet::{AF_INET, AF_INET6, SkSkbFields, SockOffsets, is_v4_mapped, read_addresses, read_sock_endpoints},
+    kernel::{count_lost, probe_arg, read_field},
+    tcpretrans::{Config, Event, LOSS_PROBE, RETRANSMIT},
+    tracepoint::ABSENT,
+};
+
+#[cfg(bpf_target_arch = "arm")]
+type Pointer = u32;
+#[cfg(not(bpf_target_arch = "arm"))]
+type Pointer = u64;
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> =
+    Global::new(Config { fields: SkSkbFields::UNSET, sock: SockOffsets::UNSET, family: 0, skb_seq: 0 });
+
+bpfbin_common::event_maps!(256 * 1024);
+
+fn read<T>(ctx: &TracePointContext, offset: u16) -> Option<T> {
+    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
+    unsafe { ctx.read_at::<T>(offset as usize) }.ok()
+}
+
+#[tracepoint]
+pub fn tcp_retransmit_skb(ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let f = &config.fields;
+    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+        count_lost(&LOST);
+        return 0;
+    };
+    // SAFETY: reserved ring buffer memory of the right size, fully written
+    // before submit (or discarded).
+    let event = unsafe { &mut *entry.as_mut_ptr() };
+    read_addresses(&ctx, f.saddr_v6, f.daddr_v6, &mut event.ends);
+    let family = if f.family == ABSENT {
+        // Before 5.15 the record has no family: an AF_INET socket's
+        // addresses are stored IPv4-mapped.
+        if is_v4_mapped(&event.ends.saddr) { AF_INET } else { AF_INET6 }
+    } else {
+        read(&ctx, f.family).unwrap_or(0)
+    };
+    let (Some(sport), Some(dport), Some(state)) = (read(&ctx, f.sport), read(&ctx, f.dport), read(&ctx, f.state))
+    else {
+        entry.discard(0);
+        return 0;
+    };
+    if config.family != 0 && config.family != family {
+        entry.discard(0);
+        return 0;
+    }
+    event.ends.sport = sport;
+    event.ends.dport = dport;
+    event.ends.family = family;
+    event.ends._pad = 0;
+    event.state = state;
+    event.kind = RETRANSMIT;
+    event.seq = if config.skb_seq == 0 { 0 } else { read_seq(&ctx, f.skbaddr, config.skb_seq) };
+    event.pid = (bpf_get_current_pid_tgid() >> 32) as u32;
+    entry.submit(0);
+    0
+}
+
+/// The sequence number of the record's `skbaddr`, at `offset` in it.
+fn read_seq(ctx: &TracePointContext, skbaddr: u16, offset: u16) -> u32 {
+    match read::<Pointer>(ctx, skbaddr) {
+        Some(skb) if skb != 0 => read_field::<u32>(skb as u64, offset).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// `void tcp_send_loss_probe(struct sock *sk)`
+#[kprobe]
+pub fn tcp_send_loss_probe(ctx: ProbeContext) -> u32 {
+    let Some(sk) = probe_arg(&ctx, 0) else { return 0 };
+    let config = CONFIG.load();
+    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+        count_lost(&LOST);
+        return 0;
+    };
+    // SAFETY: reserved ring buffer memory of the right size, fully written
+    // before submit (or discarded).
+    let event = unsafe { &mut *entry.as_mut_ptr() };
+    match read_sock_endpoints(sk, &config.sock, &mut event.ends) {
+        Some(state) if config.family == 0 || config.family == event.ends.family => {
+            event.state = state;
+            event.kind = LOSS_PROBE;
+            event.seq = 0;
+            event.pid = (bpf_get_current_pid_tgid() >> 32) as u32;
+            entry.submit(0);
+        }
+        _ => entry.discard(0),
+    }
+    0
+}
+
+bpfbin_common::program_object!();

@@ -1,0 +1,86 @@
+//! tcpstates, kernel side: every TCP state change from
+//! `sock:inet_sock_set_state`, with the time since the socket's last one.
+#![no_std]
+#![no_main]
+
+use aya_ebpf::{
+    Global,
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns as ktime_get_ns},
+    macros::{map, tracepoint},
+    maps::HashMap,
+    programs::TracePointContext,
+};
+use bpfbin_common::{
+    inet::{MAX_PORTS, SetStateFields, TCP_CLOSE, port_allowed, read_endpoints, read_tcp_change},
+    kernel::count_lost,
+    tcpstates::{Config, Event, MAX_ENTRIES},
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config {
+    fields: SetStateFields::UNSET,
+    family: 0,
+    filter_sports: 0,
+    filter_dports: 0,
+});
+
+/// The local and remote ports to trace, filled by user space.
+#[map]
+static SPORTS: HashMap<u16, u8> = HashMap::with_max_entries(MAX_PORTS, 0);
+#[map]
+static DPORTS: HashMap<u16, u8> = HashMap::with_max_entries(MAX_PORTS, 0);
+
+/// When each socket entered its current state, by socket address.
+#[map]
+static TIMESTAMPS: HashMap<u64, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
+
+bpfbin_common::event_maps!(256 * 1024);
+
+#[tracepoint]
+pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
+    let config = CONFIG.load();
+    let Some(change) = read_tcp_change(&ctx, &config.fields) else { return 0 };
+    if config.family != 0 && config.family != change.family {
+        return 0;
+    }
+    if !port_allowed(config.filter_sports, &SPORTS, change.sport)
+        || !port_allowed(config.filter_dports, &DPORTS, change.dport)
+    {
+        return 0;
+    }
+    let now = now();
+    // SAFETY: the value is copied out at once.
+    let since = unsafe { TIMESTAMPS.get(&change.skaddr) }.copied();
+    if let Some(mut entry) = EVENTS.reserve::<Event>(0) {
+        // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+        unsafe {
+            let event = &mut *entry.as_mut_ptr();
+            read_endpoints(&ctx, &config.fields, &change, &mut event.ends);
+            event.skaddr = change.skaddr;
+            event.delta_us = since.map_or(0, |since| now.wrapping_sub(since) / 1000);
+            event.pid = (bpf_get_current_pid_tgid() >> 32) as u32;
+            event.oldstate = change.oldstate;
+            event.newstate = change.newstate;
+            event._pad = 0;
+            event.comm = bpf_get_current_comm().unwrap_or([0; 16]);
+        }
+        entry.submit(0);
+    } else {
+        count_lost(&LOST);
+    }
+    if change.newstate == TCP_CLOSE {
+        let _ = TIMESTAMPS.remove(&change.skaddr);
+    } else {
+        // A full map costs this socket its next duration, as in libbpf-tools.
+        let _ = TIMESTAMPS.insert(&change.skaddr, &now, 0);
+    }
+    0
+}
+
+/// Nanoseconds since boot.
+fn now() -> u64 {
+    // SAFETY: the helper has no preconditions.
+    unsafe { ktime_get_ns() }
+}
+
+bpfbin_common::program_object!();

@@ -1,0 +1,5 @@
+//! bindsnoop as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    bindsnoop::main()
+}

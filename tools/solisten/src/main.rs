@@ -1,0 +1,5 @@
+//! solisten as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    solisten::main()
+}

@@ -1,0 +1,5 @@
+//! tcpconnect as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    tcpconnect::main()
+}

@@ -1,0 +1,5 @@
+//! tcpconnlat as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    tcpconnlat::main()
+}

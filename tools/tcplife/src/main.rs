@@ -1,0 +1,5 @@
+//! tcplife as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    tcplife::main()
+}

@@ -1,0 +1,5 @@
+//! tcpretrans as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    tcpretrans::main()
+}

@@ -1,0 +1,5 @@
+//! tcpstates as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    tcpstates::main()
+}
