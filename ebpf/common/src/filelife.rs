@@ -1,7 +1,10 @@
 //! filelife: one event per file deleted that was created while tracing,
 //! with how long it lived.
 
-use crate::{TASK_COMM_LEN, user_pod};
+use crate::{
+    TASK_COMM_LEN, user_pod,
+    vfs::{CwdParts, PathWalk},
+};
 
 /// Bytes kept of the file's name, NUL included (NAME_MAX + 1).
 pub const NAME_LEN: usize = 256;
@@ -25,7 +28,10 @@ pub struct Config {
     pub dentry_name: u16,
     pub path_dentry: u16,
     pub file_mode: u16,
-    pub _pad: u16,
+    /// `-F`: send the file's directory too, walked with `walk`.
+    pub full_path: u8,
+    pub _pad: u8,
+    pub walk: PathWalk,
 }
 
 /// A `vfs_unlink()` in progress, by thread, for its return probe.
@@ -52,4 +58,12 @@ pub struct Event {
     pub name: [u8; NAME_LEN],
 }
 
-user_pod!(Config, Event);
+/// A deleted file with `-F`: the event and the directory that held it.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct FullPathEvent {
+    pub event: Event,
+    pub dir: CwdParts,
+}
+
+user_pod!(Config, Event, FullPathEvent);

@@ -147,16 +147,29 @@ pub fn read_field<T>(base: u64, offset: u16) -> Result<T, i32> {
 /// first, crossing mount points up to the root.
 pub fn current_cwd(walk: &PathWalk, out: &mut CwdParts) {
     out.count = 0;
-    out.failed = match walk_cwd(walk, out) {
-        Ok(()) => 0,
-        Err(_) => 1,
-    };
+    let walked = cwd(walk).and_then(|(dentry, vfsmount)| walk_up(walk, dentry, vfsmount, out));
+    out.failed = walked.is_err().into();
 }
 
-fn walk_cwd(walk: &PathWalk, out: &mut CwdParts) -> Result<(), i32> {
+/// Fills `out` with the directory that holds `dentry`, innermost name first,
+/// up to the root. The dentry alone does not say which mount it was reached
+/// through: like libbpf-tools, the mounts crossed are those above the
+/// current task's working directory.
+pub fn dentry_dir(walk: &PathWalk, dentry: u64, out: &mut CwdParts) {
+    out.count = 0;
+    let walked = read_pointer(dentry, walk.dentry_parent)
+        .and_then(|parent| Ok((parent, cwd(walk)?.1)))
+        .and_then(|(parent, vfsmount)| walk_up(walk, parent, vfsmount, out));
+    out.failed = walked.is_err().into();
+}
+
+/// The current task's working directory: its dentry and vfsmount.
+fn cwd(walk: &PathWalk) -> Result<(u64, u64), i32> {
     let fs = read_pointer(current_task(), walk.task_fs)?;
-    let mut dentry = read_pointer(fs, walk.fs_pwd_dentry)?;
-    let vfsmount = read_pointer(fs, walk.fs_pwd_mnt)?;
+    Ok((read_pointer(fs, walk.fs_pwd_dentry)?, read_pointer(fs, walk.fs_pwd_mnt)?))
+}
+
+fn walk_up(walk: &PathWalk, mut dentry: u64, vfsmount: u64, out: &mut CwdParts) -> Result<(), i32> {
     let mut mount = vfsmount - walk.mount_mnt as u64;
     let mut mount_root = read_pointer(vfsmount, walk.vfsmount_root)?;
     for depth in 0..MAX_PATH_DEPTH {

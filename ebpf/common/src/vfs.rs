@@ -1,5 +1,6 @@
-//! Walking from a task's working directory up to the root, through mounts,
-//! to print full paths (`opensnoop -F`) as libbpf-tools does.
+//! Walking from a directory (a task's working directory, a file's parent)
+//! up to the root, through mounts, to print full paths (`opensnoop -F`,
+//! `filelife -F`) as libbpf-tools does.
 
 use crate::user_pod;
 
@@ -47,7 +48,7 @@ pub struct PathWalk {
     pub _pad: u16,
 }
 
-/// The working directory's names, innermost first. A mount's root reads "/".
+/// A directory's names, innermost first. A mount's root reads "/".
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct CwdParts {

@@ -12,8 +12,9 @@ use aya_ebpf::{
     programs::{ProbeContext, RetProbeContext},
 };
 use bpfbin_common::{
-    filelife::{Config, Event, FMODE_CREATED, Unlink},
-    kernel::{count_lost, probe_arg, probe_ret, read_field, read_pointer},
+    filelife::{Config, Event, FMODE_CREATED, FullPathEvent, Unlink},
+    kernel::{count_lost, dentry_dir, probe_arg, probe_ret, read_field, read_pointer},
+    vfs::PathWalk,
 };
 
 #[unsafe(no_mangle)]
@@ -22,7 +23,20 @@ static CONFIG: Global<Config> = Global::new(Config {
     dentry_name: 0,
     path_dentry: 0,
     file_mode: 0,
+    full_path: 0,
     _pad: 0,
+    walk: PathWalk {
+        task_fs: 0,
+        fs_pwd_mnt: 0,
+        fs_pwd_dentry: 0,
+        dentry_name: 0,
+        dentry_parent: 0,
+        vfsmount_root: 0,
+        mount_mnt: 0,
+        mount_parent: 0,
+        mount_mountpoint: 0,
+        _pad: 0,
+    },
 });
 
 /// When each dentry was created (`bpf_ktime_get_ns()`), by its address.
@@ -120,27 +134,44 @@ pub fn vfs_unlink_return(ctx: RetProbeContext) -> u32 {
     }
     // The file is gone; its dentry's address may serve another file next.
     let _ = START.remove(&unlink.dentry);
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    let event = entry.as_mut_ptr();
-    let name = read_pointer(unlink.dentry, CONFIG.load().dentry_name);
-    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-    unsafe {
-        (*event).age_ns = unlink.age_ns;
-        (*event).pid = (id >> 32) as u32;
-        (*event).tid = tid;
-        (*event).comm = bpf_get_current_comm().unwrap_or([0; 16]);
-        // The dentry lives on until the unlink's caller lets it go.
-        let read =
-            name.and_then(|name| bpf_probe_read_kernel_str_bytes(name as usize as *const u8, &mut (*event).name));
-        if read.is_err() {
-            (*event).name[0] = 0;
+    let config = CONFIG.load();
+    if config.full_path == 0 {
+        let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
+            count_lost(&LOST);
+            return 0;
+        };
+        // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
+        unsafe { fill(&mut *entry.as_mut_ptr(), &config, id, &unlink) };
+        entry.submit(0);
+    } else {
+        let Some(mut entry) = EVENTS.reserve::<FullPathEvent>(0) else {
+            count_lost(&LOST);
+            return 0;
+        };
+        // SAFETY: as above; the walk writes every part it counts.
+        unsafe {
+            let full = &mut *entry.as_mut_ptr();
+            fill(&mut full.event, &config, id, &unlink);
+            dentry_dir(&config.walk, unlink.dentry, &mut full.dir);
         }
+        entry.submit(0);
     }
-    entry.submit(0);
     0
+}
+
+/// Writes every field of `event` for the unlink of the current thread.
+fn fill(event: &mut Event, config: &Config, id: u64, unlink: &Unlink) {
+    event.age_ns = unlink.age_ns;
+    event.pid = (id >> 32) as u32;
+    event.tid = id as u32;
+    event.comm = bpf_get_current_comm().unwrap_or([0; 16]);
+    // The dentry lives on until the unlink's caller lets it go.
+    let name = read_pointer(unlink.dentry, config.dentry_name);
+    // SAFETY: a checked read of a kernel string into the event's buffer.
+    let read = name.and_then(|name| unsafe { bpf_probe_read_kernel_str_bytes(name as usize as *const u8, &mut event.name) });
+    if read.is_err() {
+        event.name[0] = 0;
+    }
 }
 
 bpfbin_common::program_object!();

@@ -4,7 +4,8 @@
 # has LSM hooks), waits 1 s, lets uid 1000 fail to delete it (vfs_unlink
 # returns -EACCES: no event), then execs rm, which deletes it. Exactly one
 # line: the subshell's PID, comm "rm", the file's name, AGE(s) from 1 to 5;
-# then the same with --json, for a file deleted at once.
+# then the same with --json, for a file deleted at once, and with -F, the
+# full path of a file two directories down.
 # The dentry is vfs_unlink's second argument before 5.12 and its third since,
 # read from pt_regs by kprobes; its name through offsets from BTF. On the
 # no-BTF kernel it must refuse, naming BTF and the --btf flag.
@@ -54,6 +55,22 @@ found=$?
 stop_traced
 echo "--- filelife --json -v (security_inode_create and the workload's line):"
 grep -e security_inode_create -e "$name.j" "$json"
-rmdir "$dir"
 [ $found = 0 ] || fail "--json: no line for pid $CAT_PID rm $name.j"
-pass "pid $CAT_PID rm $name after $age s; the failed unlink not shown; --json"
+
+# -F: the full path, walked up from the file's directory through the tmpfs
+# on /tmp to the root file system. The mounts crossed are those above the
+# working directory (as in libbpf-tools), so the workload works from $dir.
+full=/tmp/filelife.$$.full
+start_btf_tool "$full" '^TIME +PID +COMM +AGE\(s\) +FILE' "$bin" -F
+( cd "$dir" && mkdir -p a/b && : > "a/b/$name.F" && exec /bin/rm "a/b/$name.F" ) > /dev/null 2>&1 &
+CAT_PID=$!
+wait "$CAT_PID"
+PATH_ARG=$dir/a/b/$name.F
+await_line "$full" '$2 == pid && $3 == "rm" && $5 == path && NF == 5'
+found=$?
+stop_traced
+echo "--- filelife -F (the workload's line):"
+grep -e "$name.F" "$full"
+rm -rf "$dir"
+[ $found = 0 ] || fail "-F: no line: pid $CAT_PID rm $dir/a/b/$name.F"
+pass "pid $CAT_PID rm $name after $age s; the failed unlink not shown; --json; -F: $dir/a/b/$name.F"

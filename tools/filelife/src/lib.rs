@@ -15,8 +15,9 @@ use bpfbin::{
     release::kernel_version,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
+    vfs::{full_path, path_walk},
 };
-use bpfbin_common::filelife::{Config, Event, MEMBERS};
+use bpfbin_common::filelife::{Config, Event, FullPathEvent, MEMBERS};
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/filelife"));
 
@@ -25,12 +26,16 @@ static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/fi
 /// Examples:
 ///   filelife           # trace all events
 ///   filelife -p 123    # trace pid 123
+///   filelife -F        # trace full-path of file
 ///   filelife --json    # one JSON object per line
 #[derive(FromArgs)]
 struct Args {
     /// process PID to trace
     #[argh(option, short = 'p', from_str_fn(positive))]
     pid: Option<u32>,
+    /// show full path
+    #[argh(switch, short = 'F')]
+    full_path: bool,
     /// verbose debug output
     #[argh(switch, short = 'v')]
     verbose: bool,
@@ -52,12 +57,21 @@ fn run() -> Result<()> {
 
     let mut btf = open_btf(args.btf.as_deref())?;
     let [dentry_name, path_dentry, file_mode] = offsets(&mut btf, &MEMBERS)?;
-    let config = Config { pid: args.pid.unwrap_or(0), dentry_name, path_dentry, file_mode, _pad: 0 };
+    let config = Config {
+        pid: args.pid.unwrap_or(0),
+        dentry_name,
+        path_dentry,
+        file_mode,
+        full_path: args.full_path.into(),
+        _pad: 0,
+        walk: if args.full_path { path_walk(args.btf.as_deref())? } else { Default::default() },
+    };
     let (create, unlink) = (program(&mut btf, "vfs_create")?, program(&mut btf, "vfs_unlink")?);
     // Done with BTF: its buffers need not live while tracing.
     drop(btf);
 
-    let mut ebpf = load(OBJECT, &config, None)?;
+    // Full-path events are 17 times larger: keep room for a few hundred.
+    let mut ebpf = load(OBJECT, &config, args.full_path.then_some(1 << 20))?;
     attach_kprobe(&mut ebpf, &create, "vfs_create")?;
     attach_kprobe(&mut ebpf, "vfs_open", "vfs_open")?;
     attach_kprobe(&mut ebpf, &unlink, "vfs_unlink")?;
@@ -76,8 +90,9 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
-        if args.json { print_json(out, &event) } else { print_columns(out, &event) }
+        let Some((event, path)) = read_event(record) else { return Ok(()) };
+        let file = path.as_deref().unwrap_or(c_str(&event.name));
+        if args.json { print_json(out, &event, file) } else { print_columns(out, &event, file) }
     })
 }
 
@@ -108,12 +123,21 @@ fn program(btf: &mut Btf, function: &str) -> Result<String> {
     Ok(if arg == 1 { function.to_owned() } else { format!("{function}_idmap") })
 }
 
+/// An event, and with `-F` the file's full path.
+fn read_event(record: &[u8]) -> Option<(Event, Option<Vec<u8>>)> {
+    if let Some(full) = read_record::<FullPathEvent>(record) {
+        let path = full_path(&full.dir, c_str(&full.event.name));
+        return Some((full.event, Some(path)));
+    }
+    read_record::<Event>(record).map(|event| (event, None))
+}
+
 fn print_header(out: &mut Output) -> std::io::Result<()> {
     writeln!(out, "Tracing the lifespan of short-lived files ... Hit Ctrl-C to end.")?;
     writeln!(out, "{:<8} {:<6} {:<16} {:<7} FILE", "TIME", "PID", "COMM", "AGE(s)")
 }
 
-fn print_columns(out: &mut Output, e: &Event) -> std::io::Result<()> {
+fn print_columns(out: &mut Output, e: &Event, file: &[u8]) -> std::io::Result<()> {
     out.write_all(&local_hms())?;
     write!(out, " {:<6} ", e.pid)?;
     let comm = c_str(&e.comm);
@@ -121,14 +145,14 @@ fn print_columns(out: &mut Output, e: &Event) -> std::io::Result<()> {
     // Pad as %-16s would, on the raw length: escapes only lengthen the line.
     write!(out, "{:width$} ", "", width = 16usize.saturating_sub(comm.len()))?;
     write!(out, "{:<7.2} ", e.age_ns as f64 / 1e9)?;
-    write_text(out, c_str(&e.name))?;
+    write_text(out, file)?;
     writeln!(out)
 }
 
-fn print_json(out: &mut Output, e: &Event) -> std::io::Result<()> {
+fn print_json(out: &mut Output, e: &Event, file: &[u8]) -> std::io::Result<()> {
     write!(out, "{{\"ts_us\":{},\"pid\":{},\"tid\":{},\"comm\":", unix_micros(), e.pid, e.tid)?;
     write_json_str(out, c_str(&e.comm))?;
     write!(out, ",\"age_ns\":{},\"file\":", e.age_ns)?;
-    write_json_str(out, c_str(&e.name))?;
+    write_json_str(out, file)?;
     out.write_all(b"}\n")
 }
