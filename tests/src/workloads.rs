@@ -22,8 +22,15 @@ impl BusyLoops {
                 .expect("taskset and sh are installed")
         };
         let loops = Self(vec![spawn(), spawn()]);
-        // Past taskset's exec of sh, so the comm is "sh".
-        std::thread::sleep(Duration::from_millis(300));
+        // Past taskset's exec of sh, so the comm is "sh" (slow on a loaded machine).
+        for child in &loops.0 {
+            let comm = format!("/proc/{}/comm", child.id());
+            let started = std::time::Instant::now();
+            while std::fs::read_to_string(&comm).is_ok_and(|c| c.trim_end() != "sh") {
+                assert!(started.elapsed() < Duration::from_secs(10), "{comm} is not sh after 10 s");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         loops
     }
 
