@@ -73,6 +73,14 @@ fn options_with_values(usage: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What a tool cannot run without, as in libbpf-tools: funclatency's FUNCTION.
+fn required(tool_name: &str) -> &'static [&'static str] {
+    match tool_name {
+        "funclatency" => &["vfs_read"],
+        _ => &[],
+    }
+}
+
 /// A short option the tool does not have (`-Q` is biolatency's, for one).
 fn unknown_letter(usage: &str) -> String {
     ('A'..='Z').map(|c| format!("-{c}")).find(|flag| !usage.contains(&format!("[{flag}"))).unwrap()
@@ -126,7 +134,8 @@ fn every_bad_command_line_is_a_usage_error() {
             cases.push(vec!["extra".into()]);
         }
         for case in &cases {
-            let args: Vec<&str> = case.iter().map(String::as_str).collect();
+            let mut args = required(&tool_name).to_vec();
+            args.extend(case.iter().map(String::as_str));
             assert_usage_error(&tool_name, &args);
         }
         tried += cases.len();
@@ -144,6 +153,7 @@ fn without_privileges_every_tool_says_so_in_one_line() {
         }
         let mut command = Command::new("setpriv");
         command.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]).arg(tool(&tool_name));
+        command.args(required(&tool_name));
         let out = run_bounded(command);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{tool_name}: {stderr}");
@@ -174,6 +184,7 @@ fn a_full_disk_is_one_line_and_status_1() {
         // yet; Ctrl-C makes it print its summary.
         let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
         let mut child = Command::new(tool(&tool_name))
+            .args(required(&tool_name))
             .stdin(Stdio::null())
             .stdout(full)
             .stderr(Stdio::piped())

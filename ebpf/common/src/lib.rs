@@ -17,6 +17,7 @@ pub mod drsnoop;
 pub mod execsnoop;
 pub mod exitsnoop;
 pub mod filelife;
+pub mod funclatency;
 pub mod histogram;
 pub mod inet;
 pub mod irqs;

@@ -15,9 +15,9 @@ use bpfbin::{
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
+    uprobe::Elf,
 };
 use bpfbin_common::bashreadline::Event;
-use object::{Architecture, Object, ObjectSection, ObjectSymbol, SymbolKind};
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/bashreadline"));
 
@@ -73,7 +73,7 @@ fn run() -> Result<()> {
     log::debug!("probing {} in {} at offset {:#x}", probe.function, probe.path.display(), probe.offset);
 
     let mut ebpf = load_unconfigured(OBJECT)?;
-    attach_uprobe(&mut ebpf, "bashreadline", &probe.path, probe.offset)?;
+    attach_uprobe(&mut ebpf, "bashreadline", &probe.path, probe.offset, None)?;
     let mut events = Events::new(&mut ebpf)?;
 
     let mut out = Output::stdout();
@@ -107,38 +107,13 @@ fn find_bash_readline() -> Result<Probe> {
 
 /// The first of `FUNCTIONS` that the ELF file at `path` defines, if any.
 fn find_in(path: &Path) -> Result<Option<Probe>> {
-    let data = std::fs::read(path).map_err(|err| Error::context(format_args!("reading {}", path.display()), err))?;
-    let file = object::File::parse(&*data)
-        .map_err(|err| Error::context(format_args!("{} is not an ELF file", path.display()), err))?;
+    let elf = Elf::open(path)?;
     for function in FUNCTIONS {
-        // The dynamic symbols first: bash and libraries export readline even when stripped.
-        let symbol = file.dynamic_symbols().chain(file.symbols()).find(|symbol| {
-            symbol.is_definition() && symbol.kind() == SymbolKind::Text && symbol.name() == Ok(function)
-        });
-        let Some(symbol) = symbol else { continue };
-        // Bit 0 of an Arm function's address marks Thumb code. 32-bit Arm
-        // kernels place uprobes only in ARM-mode code: the breakpoint they
-        // write would corrupt a Thumb function, so refuse (Debian's armhf
-        // bash is Thumb-2).
-        if file.architecture() == Architecture::Arm && symbol.address() & 1 == 1 {
-            return Err(Error::new(format!(
-                "{function} in {} is Thumb code, which 32-bit Arm kernels cannot uprobe (ARM-mode code only)",
-                path.display()
-            )));
+        if let Some(offset) = elf.function_offset(function)? {
+            return Ok(Some(Probe { path: path.to_owned(), function, offset }));
         }
-        let offset = file_offset(&file, &symbol)
-            .ok_or_else(|| Error::new(format!("{function} in {} is not in a loaded section", path.display())))?;
-        return Ok(Some(Probe { path: path.to_owned(), function, offset }));
     }
     Ok(None)
-}
-
-/// A symbol's offset in its file: uprobes are placed by file offset, symbols
-/// hold virtual addresses.
-fn file_offset(file: &object::File, symbol: &object::Symbol) -> Option<u64> {
-    let section = file.section_by_index(symbol.section_index()?).ok()?;
-    let (section_offset, _) = section.file_range()?;
-    symbol.address().checked_sub(section.address())?.checked_add(section_offset)
 }
 
 /// The libreadline that `ldd` says `bash` loads, from a line like

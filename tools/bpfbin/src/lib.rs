@@ -19,6 +19,7 @@ pub mod release;
 pub mod text;
 pub mod time;
 pub mod tracefs;
+pub mod uprobe;
 pub mod vfs;
 
 pub use error::{Error, Result};

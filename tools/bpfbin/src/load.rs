@@ -1,7 +1,7 @@
 //! Loading a tool's embedded eBPF object and attaching its programs, with
 //! errors a person can act on.
 
-use std::path::Path;
+use std::{num::NonZeroU32, path::Path};
 
 use aya::{
     Ebpf, EbpfLoader, Pod,
@@ -101,15 +101,17 @@ pub fn attach_kprobe(ebpf: &mut Ebpf, name: &str, function: &str) -> Result<()> 
 }
 
 /// Loads the uprobe or uretprobe `program` and attaches it at `offset`, a file
-/// offset in the ELF file `target` (the tool resolves its symbol), for every process.
-pub fn attach_uprobe(ebpf: &mut Ebpf, program: &str, target: &Path, offset: u64) -> Result<()> {
+/// offset in the ELF file `target` (`uprobe::Elf` finds it), for process
+/// `pid` or else every process.
+pub fn attach_uprobe(ebpf: &mut Ebpf, program: &str, target: &Path, offset: u64, pid: Option<u32>) -> Result<()> {
     let probe: &mut UProbe = ebpf
         .program_mut(program)
         .ok_or_else(|| Error::new(format!("the eBPF object has no program {program}")))?
         .try_into()
         .map_err(|err| Error::context(format_args!("program {program}"), err))?;
     probe.load().map_err(|err| rejected(program, err))?;
-    probe.attach([offset], target, UProbeScope::AllProcesses).map_err(|err| {
+    let scope = pid.and_then(NonZeroU32::new).map_or(UProbeScope::AllProcesses, UProbeScope::OneProcess);
+    probe.attach([offset], target, scope).map_err(|err| {
         Error::context(format_args!("attaching a uprobe to {} at offset {offset:#x}", target.display()), err)
     })?;
     log::debug!("attached {program} to {}:{offset:#x}", target.display());

@@ -20,6 +20,7 @@ const TOOLS: &[(&str, fn() -> !)] = &[
     ("execsnoop", execsnoop::main),
     ("exitsnoop", exitsnoop::main),
     ("filelife", filelife::main),
+    ("funclatency", funclatency::main),
     ("hardirqs", hardirqs::main),
     ("killsnoop", || sigsnoop::main("killsnoop", true)),
     ("mountsnoop", mountsnoop::main),

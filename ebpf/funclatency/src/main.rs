@@ -1,0 +1,116 @@
+//! funclatency, kernel side: the entry of the function notes the time by
+//! thread; its return adds the time taken to a log2 histogram. The same
+//! pair serves kernel functions (kprobe, kretprobe) and user functions
+//! (uprobe, uretprobe).
+#![no_std]
+#![no_main]
+// The BPF target has no compare-and-swap, so core's atomic types lack
+// fetch_add; the intrinsic becomes BPF's atomic add (libbpf-tools'
+// __sync_fetch_and_add).
+#![feature(core_intrinsics)]
+#![allow(internal_features)]
+
+use core::intrinsics::{AtomicOrdering, atomic_xadd};
+
+use aya_ebpf::{
+    Global,
+    bindings::BPF_NOEXIST,
+    helpers::{bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    macros::{kprobe, kretprobe, map, uprobe, uretprobe},
+    maps::HashMap,
+    programs::{ProbeContext, RetProbeContext},
+};
+use bpfbin_common::{
+    funclatency::{Config, HIST, MAX_PIDS, MAX_SLOTS, MSEC, USEC},
+    histogram::slot,
+};
+
+#[unsafe(no_mangle)]
+static CONFIG: Global<Config> = Global::new(Config { pid: 0, units: 0, cgroup: 0, _pad: [0; 2] });
+
+/// When each thread inside the function entered it.
+#[map]
+static STARTS: HashMap<u32, u64> = HashMap::with_max_entries(MAX_PIDS, 0);
+
+/// The histogram (key `HIST`), read and emptied by user space once per interval.
+#[map]
+static HISTS: HashMap<u32, [u32; MAX_SLOTS]> = HashMap::with_max_entries(1, 0);
+
+bpfbin_common::cgroup_filter!();
+
+fn now() -> u64 {
+    // SAFETY: the helper has no preconditions.
+    unsafe { bpf_ktime_get_ns() }
+}
+
+fn entry() {
+    let config = CONFIG.load();
+    if !in_cgroup(config.cgroup != 0) {
+        return;
+    }
+    let id = bpf_get_current_pid_tgid();
+    if config.pid != 0 && config.pid != (id >> 32) as u32 {
+        return;
+    }
+    // A full map only loses this call, as in libbpf-tools.
+    let _ = STARTS.insert(&(id as u32), &now(), 0);
+}
+
+fn exit() {
+    let end = now();
+    let config = CONFIG.load();
+    if !in_cgroup(config.cgroup != 0) {
+        return;
+    }
+    let tid = bpf_get_current_pid_tgid() as u32;
+    // SAFETY: a copy of this thread's own entry.
+    let Some(&start) = (unsafe { STARTS.get(&tid) }) else { return };
+    let _ = STARTS.remove(&tid);
+    let ns = end.wrapping_sub(start);
+    let value = match config.units {
+        USEC => ns / 1000,
+        MSEC => ns / 1_000_000,
+        _ => ns,
+    };
+    let hist = match HISTS.get_ptr_mut(&HIST) {
+        Some(hist) => hist,
+        None => {
+            // Another CPU may insert it first: then use its entry.
+            let _ = HISTS.insert(&HIST, &[0; MAX_SLOTS], BPF_NOEXIST as u64);
+            let Some(hist) = HISTS.get_ptr_mut(&HIST) else { return };
+            hist
+        }
+    };
+    // SAFETY: a live map value; the slots are only ever added to atomically.
+    unsafe {
+        if let Some(count) = (*hist).get_mut(slot(value, MAX_SLOTS)) {
+            atomic_xadd::<u32, u32, { AtomicOrdering::Relaxed }>(count, 1);
+        }
+    }
+}
+
+#[kprobe]
+pub fn kernel_entry(_ctx: ProbeContext) -> u32 {
+    entry();
+    0
+}
+
+#[kretprobe]
+pub fn kernel_return(_ctx: RetProbeContext) -> u32 {
+    exit();
+    0
+}
+
+#[uprobe]
+pub fn user_entry(_ctx: ProbeContext) -> u32 {
+    entry();
+    0
+}
+
+#[uretprobe]
+pub fn user_return(_ctx: RetProbeContext) -> u32 {
+    exit();
+    0
+}
+
+bpfbin_common::program_object!();

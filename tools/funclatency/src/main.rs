@@ -1,0 +1,5 @@
+//! funclatency as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    funclatency::main()
+}
