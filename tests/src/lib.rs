@@ -3,6 +3,7 @@
 //! The tools under test are the static binaries in `dist/<target>/` that
 //! scripts/build.sh produced, the very files a person copies to a board.
 
+pub mod gated;
 pub mod histogram;
 pub mod workloads;
 
