@@ -93,9 +93,13 @@ struct Window {
 }
 
 impl Window {
-    /// How often handler `name`'s IRQ fired (on `cpu`) at most and at least while traced.
+    /// How often handler `name`'s IRQ fired (on `cpu`) at most and at least
+    /// while traced. The least allows a tenth missed: a tracepoint's program
+    /// does not run for an IRQ that comes while its CPU runs a BPF program
+    /// (the kernel's bpf_prog_active), as other tests' tools do meanwhile.
     fn fired(&self, name: &str, cpu: Option<usize>) -> (u64, u64) {
-        (fired(&self.outer[0], &self.outer[1], name, cpu), fired(&self.inner[0], &self.inner[1], name, cpu))
+        let least = fired(&self.inner[0], &self.inner[1], name, cpu);
+        (fired(&self.outer[0], &self.outer[1], name, cpu), least - least / 10)
     }
 }
 
