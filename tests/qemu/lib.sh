@@ -170,3 +170,34 @@ function log2_rows_bad(row, n,    i, f, max, low, high, stars, bar, j, bad) {
     return bad
 }
 '
+
+# loopback_up: lo up, and V6=1 where the kernel has ::1 (it comes with lo
+# when the kernel has IPv6), else V6 empty.
+loopback_up() {
+    ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+    grep -q '^0*1 ' /proc/net/if_inet6 2>/dev/null && V6=1 || V6=
+}
+
+# held_connects PORT4 PORT6: loopback_up, a listening busybox nc on each
+# port, and a client for each (127.0.0.1 PORT4; ::1 PORT6 where there is
+# IPv6) that waits to exec nc until release_connects, so its PID (C4, C6)
+# is known before it connects.
+held_connects() {
+    loopback_up
+    held_nc=$(tool nc) || fail "no nc applet"
+    HELD=/tmp/held.$$
+    mkfifo "$HELD.4" "$HELD.6"
+    "$held_nc" -l -p "$1" > /dev/null 2>&1 &
+    "$held_nc" -l -p "$2" > /dev/null 2>&1 &
+    ( read -r x < "$HELD.4"; exec "$held_nc" 127.0.0.1 "$1" ) < /dev/null > /dev/null 2>&1 &
+    C4=$!
+    ( read -r x < "$HELD.6"; [ -n "$V6" ] && exec "$held_nc" ::1 "$2" ) < /dev/null > /dev/null 2>&1 &
+    C6=$!
+}
+
+# release_connects: let held_connects' clients connect; wait until they end.
+release_connects() {
+    echo > "$HELD.4"
+    echo > "$HELD.6"
+    wait "$C4" "$C6"
+}

@@ -12,7 +12,7 @@
 
 bin=$(tool bindsnoop) || skip "bindsnoop not built"
 nc=$(tool nc) || fail "no nc applet"
-ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+loopback_up
 out=/tmp/bindsnoop.$$.out
 pids=
 cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; done; }

@@ -12,7 +12,7 @@
 bin=$(tool solisten) || skip "solisten not built"
 nc=$(tool nc) || fail "no nc applet"
 httpd=$(tool httpd) || fail "no httpd applet"
-ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+loopback_up
 out=/tmp/solisten.$$.out
 pids=
 cleanup() { for p in $pids; do kill -9 "$p" 2>/dev/null; done; }

@@ -11,7 +11,7 @@
 
 bin=$(tool tcplife) || skip "tcplife not built"
 nc=$(tool nc) || fail "no nc applet"
-ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+loopback_up
 port=4731
 # Not $out: start_traced sets that one.
 log_d=/tmp/tcplife.$$.D

@@ -18,8 +18,7 @@
 
 bin=$(tool tcpretrans) || skip "tcpretrans not built"
 nc=$(tool nc) || fail "no nc applet"
-ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
-grep -q '^0*1 ' /proc/net/if_inet6 2>/dev/null && v6=1 || v6=
+loopback_up
 port4=4721 port6=4722
 out=/tmp/tcpretrans.$$.out
 pids=
@@ -88,7 +87,7 @@ await() {
 
 stopped_listener $port4
 fill_queue 127.0.0.1 $port4
-[ -z "$v6" ] || { stopped_listener $port6; fill_queue ::1 $port6; }
+[ -z "$V6" ] || { stopped_listener $port6; fill_queue ::1 $port6; }
 
 start_traced "$out" '^TIME +PID +IP +LADDR:LPORT +T> +RADDR:RPORT +STATE' "$bin"
 case $? in
@@ -97,11 +96,11 @@ case $? in
 *) stop_traced; fail "no header after 120s" ;;
 esac
 clients 127.0.0.1 $port4
-[ -z "$v6" ] || clients ::1 $port6
+[ -z "$V6" ] || clients ::1 $port6
 await retransmits 127.0.0.1 $port4 4
 ok4=$?
 ok6=0
-[ -z "$v6" ] || { await retransmits ::1 $port6 6; ok6=$?; }
+[ -z "$V6" ] || { await retransmits ::1 $port6 6; ok6=$?; }
 stop_traced
 echo "--- tcpretrans output:"
 head -n 20 "$out"
@@ -112,7 +111,7 @@ head -n 20 "$out"
 start_traced "$out" '^Tracing retransmits' "$bin" -c -4
 [ $? = 0 ] || { stop_traced; fail "-c did not start: $(head -n1 "$out")"; }
 clients 127.0.0.1 $port4
-[ -z "$v6" ] || clients ::1 $port6
+[ -z "$V6" ] || clients ::1 $port6
 # Retransmits at 1 s and 3 s after the SYN.
 sleep 4
 stop_traced
@@ -149,4 +148,4 @@ echo "--- tcpretrans -l -s -4 output:"
 head -n 10 "$out"
 [ $ok = 0 ] || fail "-l: no SYN_SENT retransmit to 127.0.0.1:$port4"
 [ $seq_ok = 0 ] || fail "-s: no flow retransmitted twice with one nonzero sequence number"
-pass "SYN retransmits to 127.0.0.1${v6:+ and ::1} shown, counted with -c; -l attached, -s sequence numbers"
+pass "SYN retransmits to 127.0.0.1${V6:+ and ::1} shown, counted with -c; -l attached, -s sequence numbers"

@@ -11,34 +11,22 @@
 . /lib/bpfbin/lib.sh
 
 bin=$(tool tcpstates) || skip "tcpstates not built"
-nc=$(tool nc) || fail "no nc applet"
-ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
-grep -q '^0*1 ' /proc/net/if_inet6 2>/dev/null && v6=1 || v6=
 port4=4701 port6=4702
 out=/tmp/tcpstates.$$.out
-go=/tmp/tcpstates.$$.go
-mkfifo "$go.4" "$go.6"
 case $(uname -m) in
 armv7*) digits=8 ;;
 *) digits=16 ;;
 esac
 
-"$nc" -l -p $port4 > /dev/null 2>&1 &
-"$nc" -l -p $port6 > /dev/null 2>&1 &
-( read -r x < "$go.4"; exec "$nc" 127.0.0.1 $port4 ) < /dev/null > /dev/null 2>&1 &
-C4=$!
-( read -r x < "$go.6"; [ -n "$v6" ] && exec "$nc" ::1 $port6 ) < /dev/null > /dev/null 2>&1 &
-C6=$!
+held_connects $port4 $port6
 
 start_traced "$out" '^SKADDR +PID +COMM +LADDR +LPORT +RADDR +RPORT +OLDSTATE +-> +NEWSTATE +MS' "$bin" -D $port4,$port6
 case $? in
 0) ;;
-2) echo > "$go.4"; echo > "$go.6"; fail "exited before attaching: $(head -n1 "$out")" ;;
-*) echo > "$go.4"; echo > "$go.6"; stop_traced; fail "no header after 120s" ;;
+2) release_connects; fail "exited before attaching: $(head -n1 "$out")" ;;
+*) release_connects; stop_traced; fail "no header after 120s" ;;
 esac
-echo > "$go.4"
-echo > "$go.6"
-wait "$C4" "$C6"
+release_connects
 
 # follows PID ADDR PORT: the client socket's life as described above.
 follows() {
@@ -56,7 +44,7 @@ follows() {
         END { exit !(sk != "" && established && closed && !bad) }' "$out"
 }
 n=0
-until follows "$C4" 127.0.0.1 $port4 && { [ -z "$v6" ] || follows "$C6" ::1 $port6; }; do
+until follows "$C4" 127.0.0.1 $port4 && { [ -z "$V6" ] || follows "$C6" ::1 $port6; }; do
     n=$((n + 1))
     [ $n -le 50 ] || break
     sleep 0.2
@@ -65,6 +53,6 @@ stop_traced
 echo "--- tcpstates output:"
 head -n 30 "$out"
 follows "$C4" 127.0.0.1 $port4 || fail "no CLOSE -> SYN_SENT -> ESTABLISHED -> ... CLOSE of nc pid $C4 to 127.0.0.1:$port4"
-[ -z "$v6" ] || follows "$C6" ::1 $port6 || fail "no CLOSE -> SYN_SENT -> ESTABLISHED -> ... CLOSE of nc pid $C6 to [::1]:$port6"
-[ -n "$v6" ] && pass "nc's sockets to 127.0.0.1 and ::1 through their states" ||
+[ -z "$V6" ] || follows "$C6" ::1 $port6 || fail "no CLOSE -> SYN_SENT -> ESTABLISHED -> ... CLOSE of nc pid $C6 to [::1]:$port6"
+[ -n "$V6" ] && pass "nc's sockets to 127.0.0.1 and ::1 through their states" ||
     pass "nc's socket to 127.0.0.1 through its states (no IPv6 here)"
