@@ -22,9 +22,15 @@ start_btf_tool "$out" '^PID +COMM +RET +PROTO +OPTS +IF +PORT +ADDR' "$bin" -x
 "$nc" -l -p 4731 > /dev/null 2>&1 &
 first=$!
 pids="$pids $first"
-# The second nc on 4731 exits at once with EADDRINUSE; once the first listens.
+# The second nc on 4731 exits at once with EADDRINUSE, once the first
+# listens: both set SO_REUSEADDR, so between the first's bind and its listen
+# the second's bind succeeds. Port 4731 is 127B in /proc/net/tcp*, LISTEN 0A.
 n=0
-until grep -q "^ *$first  *nc  *0 " "$out" || [ $n -gt 50 ]; do sleep 0.2; n=$((n + 1)); done
+until grep -q "^ *$first  *nc  *0 " "$out" && grep -q ':127B [0-9A-F]*:0000 0A ' /proc/net/tcp /proc/net/tcp6 2>/dev/null ||
+    [ $n -gt 50 ]; do
+    sleep 0.2
+    n=$((n + 1))
+done
 "$nc" -l -p 4731 > /dev/null 2>&1 &
 second=$!
 pids="$pids $second"
