@@ -58,11 +58,30 @@ fn sees_checks_with_their_verdicts() {
 
 #[test]
 fn bad_flags_print_usage_and_exit_2() {
-    for args in [&["--bogus"][..], &["-p", "0"], &["-p", "abc"], &["-u", "thread"], &["-u"], &["-K"]] {
+    for args in [&["--bogus"][..], &["-p", "0"], &["-p", "abc"], &["-u", "thread"], &["-u"], &["-K", "1"], &["-k"]] {
         let out = run("capable", args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("capable: ") && stderr.contains("Usage: capable"), "{args:?}: {stderr}");
+    }
+}
+
+/// -K and -U (stacks) parse, alone and together with the other flags, and
+/// reach the attach: on this machine, its one-line error.
+#[test]
+fn stack_flags_are_accepted() {
+    if kernel_has_kprobes() {
+        return; // the QEMU check (tests/qemu/checks/capable.sh) shows the stacks
+    }
+    for args in
+        [&["-K"][..], &["-U"], &["-K", "-U", "-x", "-v", "-u", "pid"], &["--kernel-stack", "--user-stack", "--json"]]
+    {
+        let out = run("capable", args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let error = stderr.lines().filter(|line| !line.contains("DEBUG")).collect::<Vec<_>>();
+        assert_eq!(error.len(), 1, "{args:?}: {stderr}");
+        assert!(error[0].starts_with("capable: cannot probe kernel function cap_capable: "), "{args:?}: {stderr}");
     }
 }
 

@@ -5,21 +5,27 @@
 
 use aya_ebpf::{
     Global,
-    helpers::{
-        bpf_get_current_cgroup_id, bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid,
-    },
+    bindings::BPF_F_USER_STACK,
+    helpers::{bpf_get_current_cgroup_id, bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid},
     macros::{kprobe, kretprobe, map},
-    maps::HashMap,
-    programs::{ProbeContext, RetProbeContext},
+    maps::{HashMap, StackTrace},
+    programs::{ProbeContext, RetProbeContext, tracing::StackIdContext},
 };
 use bpfbin_common::{
-    capable::{CAP_OPT_INSETID, CAP_OPT_NOAUDIT, Check, Config, Event, UNIQUE_CGROUP, UNIQUE_OFF, UniqueKey},
+    capable::{CAP_OPT_INSETID, CAP_OPT_NOAUDIT, Check, Config, Event, NO_STACK, UNIQUE_CGROUP, UNIQUE_OFF, UniqueKey},
     kernel::{count_lost, probe_arg, probe_ret},
 };
 
 #[unsafe(no_mangle)]
-static CONFIG: Global<Config> =
-    Global::new(Config { pid: 0, self_pid: 0, unique: UNIQUE_OFF, cgroup: 0, opts_bitmask: 1 });
+static CONFIG: Global<Config> = Global::new(Config {
+    pid: 0,
+    self_pid: 0,
+    unique: UNIQUE_OFF,
+    cgroup: 0,
+    opts_bitmask: 1,
+    kernel_stack: 0,
+    user_stack: 0,
+});
 
 /// Checks in flight, by thread.
 #[map]
@@ -28,6 +34,11 @@ static CHECKS: HashMap<u64, Check> = HashMap::with_max_entries(10240, 0);
 /// `-u`: the pairs already shown.
 #[map]
 static SEEN: HashMap<UniqueKey, u8> = HashMap::with_max_entries(10240, 0);
+
+/// `-K`, `-U`: the stacks events refer to by id (libbpf-tools' 1024 of them,
+/// 127 frames deep); identical stacks share an id.
+#[map]
+static STACKS: StackTrace = StackTrace::with_max_entries(1024, 0);
 
 bpfbin_common::cgroup_filter!();
 
@@ -46,7 +57,21 @@ pub fn cap_capable(ctx: ProbeContext) -> u32 {
         return 0;
     }
     let (Some(cap), Some(opts)) = (probe_arg(&ctx, 2), probe_arg(&ctx, 3)) else { return 0 };
-    let check = Check { cap: cap as i32, opts: opts as u32 };
+    // The stacks are taken here, at the call, not at the return as in
+    // libbpf-tools: from a kretprobe, kernels before 5.16 unwind no further
+    // than the kretprobe trampoline (x86_64) or not at all (arm64). A
+    // -errno (a full map, a user stack not readable) is kept as it is and
+    // shown as missed.
+    let stack_id = |flags: u64| match ctx.get_stackid(&STACKS, flags) {
+        Ok(id) => id as i32,
+        Err(errno) => errno,
+    };
+    let check = Check {
+        cap: cap as i32,
+        opts: opts as u32,
+        kernel_stack_id: if config.kernel_stack != 0 { stack_id(0) } else { NO_STACK },
+        user_stack_id: if config.user_stack != 0 { stack_id(BPF_F_USER_STACK as u64) } else { NO_STACK },
+    };
     // A full map drops the check: its return then finds nothing to send.
     let _ = CHECKS.insert(&id, &check, 0);
     0
@@ -93,6 +118,8 @@ pub fn cap_capable_return(ctx: RetProbeContext) -> u32 {
             audit,
             insetid,
             ret: probe_ret(&ctx) as i32,
+            kernel_stack_id: check.kernel_stack_id,
+            user_stack_id: check.user_stack_id,
             comm: bpf_get_current_comm().unwrap_or([0; 16]),
         })
     };

@@ -12,6 +12,9 @@ pub const UNIQUE_CGROUP: u32 = 2;
 pub const CAP_OPT_NOAUDIT: u32 = 1 << 1;
 pub const CAP_OPT_INSETID: u32 = 1 << 2;
 
+/// An event's stack id when its stack was not asked for.
+pub const NO_STACK: i32 = -1;
+
 /// Filters and kernel facts, set by user space before load.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,6 +29,10 @@ pub struct Config {
     pub cgroup: u32,
     /// Non-zero on kernels 5.1 and later, where the options are a bitmask.
     pub opts_bitmask: u32,
+    /// Non-zero to record each event's kernel stack (`-K`).
+    pub kernel_stack: u32,
+    /// Non-zero to record each event's user stack (`-U`).
+    pub user_stack: u32,
 }
 
 /// What the entry probe saw, kept for the return probe by thread.
@@ -34,6 +41,9 @@ pub struct Config {
 pub struct Check {
     pub cap: i32,
     pub opts: u32,
+    /// The stacks at the call (`Event`'s ids).
+    pub kernel_stack_id: i32,
+    pub user_stack_id: i32,
 }
 
 /// The `-u` key: a capability and the process or cgroup that checked it.
@@ -60,6 +70,10 @@ pub struct Event {
     pub insetid: i32,
     /// `cap_capable()`'s return value: 0 allows.
     pub ret: i32,
+    /// Ids in `STACKS` of the kernel and user stacks (`-K`, `-U`); negative
+    /// when not asked for (`NO_STACK`) or not recorded (the helper's -errno).
+    pub kernel_stack_id: i32,
+    pub user_stack_id: i32,
     pub comm: [u8; TASK_COMM_LEN],
 }
 

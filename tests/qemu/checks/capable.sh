@@ -5,6 +5,14 @@
 #   renice -n -3 as root:          CAP_SYS_NICE (23), allow, uid 0
 #   su to uid 1000 as root:        CAP_SETUID (7), allow, INSETID 1
 #   then renice -n -5 as uid 1000: CAP_SYS_NICE (23), deny, uid 1000
+# With -K each check is followed by its kernel stack at cap_capable()'s
+# call, named from kallsyms: renice's holds cap_capable and the setpriority
+# syscall, su's cap_capable and setuid.
+# capable -U -v -p PID shows the user stack of Debian's bash raising its
+# hard RLIMIT_NOFILE (ulimit -Hn: CAP_SYS_RESOURCE, 24): the innermost frame
+# is the rlimit function in libc.so.6, named from its .dynsym, with the file
+# and offset. Each stack ends in "- COMM (PID)", as in libbpf-tools.
+# --json -K -U gives the same stacks as arrays of {ip, symbol, offset}.
 # Needs kprobes, not BTF: it must work on every kernel of the matrix.
 . /lib/bpfbin/lib.sh
 
@@ -12,11 +20,15 @@ bin=$(tool capable) || skip "capable not built"
 # Full paths: the shell then execs the applets, so the kernel sees their names.
 renice=$(tool renice) || fail "no renice applet"
 su=$(tool su) || fail "no su applet"
+bash=/opt/bash/bash
+[ -x "$bash" ] || fail "no $bash in the initramfs"
 grep -q '^bpfbin:' /etc/passwd 2>/dev/null || echo 'bpfbin:x:1000:1000:bpfbin:/tmp:/bin/sh' >> /etc/passwd
 out=/tmp/capable.$$.out
 go1=/tmp/capable.$$.go1
 go2=/tmp/capable.$$.go2
-mkfifo "$go1" "$go2"
+go3=/tmp/capable.$$.go3
+go4=/tmp/capable.$$.go4
+mkfifo "$go1" "$go2" "$go3" "$go4"
 # Each subshell execs once told to, so its PID is known before its checks.
 ( read -r x < "$go1"; exec "$renice" -n -3 -p $$ ) > /dev/null 2>&1 &
 ROOT_PID=$!
@@ -24,7 +36,7 @@ ROOT_PID=$!
 ( read -r x < "$go2"; exec "$su" -s /bin/sh bpfbin -c "exec $renice -n -5 -p $$" ) > /dev/null 2>&1 &
 USER_PID=$!
 
-start_traced "$out" '^TIME +UID +PID +TID +COMM +CAP +NAME +AUDIT +VERDICT +INSETID' "$bin" -x
+start_traced "$out" '^TIME +UID +PID +TID +COMM +CAP +NAME +AUDIT +VERDICT +INSETID' "$bin" -x -K
 case $? in
 0) ;;
 2) echo > "$go1"; echo > "$go2"; fail "exited before attaching: $(head -n1 "$out")" ;;
@@ -44,9 +56,102 @@ setuid_ok=$?
 await_line "$out" '$2 == 1000 && $3 == pid && $4 == pid && $5 == "renice" && $6 == 23 && $7 == "CAP_SYS_NICE" && $8 == 1 && $9 == "deny"'
 user_ok=$?
 stop_traced
-echo "--- capable -x output (the workload's lines):"
-awk -v a="$ROOT_PID" -v b="$USER_PID" 'NR == 1 || $3 == a || $3 == b' "$out" | head -n 20
-[ $root_ok = 0 ] || fail "no line: uid 0 pid $ROOT_PID renice CAP_SYS_NICE allow"
-[ $setuid_ok = 0 ] || fail "no line: uid 0 pid $USER_PID su CAP_SETUID allow insetid 1"
-[ $user_ok = 0 ] || fail "no line: uid 1000 pid $USER_PID renice CAP_SYS_NICE deny"
-pass "renice allowed as root, su's CAP_SETUID with INSETID, renice denied as uid 1000"
+
+# stack FILE PID COMM CAP: the lines after the first event of PID, COMM and
+# CAP (with -x or without: TID before COMM) up to the end of its stack
+# ("- COMM (PID)"), the frames indented.
+stack() {
+    awk -v pid="$2" -v comm="$3" -v cap="$4" '
+        in_stack { print; if ($1 == "-") exit; next }
+        $3 == pid && ($5 == comm && $6 == cap || $4 == comm && $5 == cap) { in_stack = 1 }' "$1"
+}
+# kernel_stack_bad FILE PID COMM CAP SYSCALL: why that event's -K stack is
+# wrong, or nothing: its frames are indented function names, cap_capable
+# and the syscall's (x86_64: __x64_sys_X or, inlined, __do_sys_X / __sys_X; arm64:
+# __arm64_sys_X or __sys_X; arm: sys_X), and it ends in "- COMM (PID)".
+kernel_stack_bad() {
+    stack "$1" "$2" "$3" "$4" | awk -v pid="$2" -v comm="$3" -v sys="$5" '
+        $1 == "-" { end = ($0 == sprintf("    %-16s %s (%d)", "-", comm, pid)); exit }
+        { frames++ }
+        !/^    [A-Za-z_.$0-9]+$/ { bad = bad " not a frame: \"" $0 "\"" }
+        $1 == "cap_capable" { cap_capable = 1 }
+        $1 ~ ("^(__x64_|__arm64_|__do_|__se_|__)?sys_" sys "$") { entry = 1 }
+        END {
+            if (!frames) print "no frames"
+            else if (!cap_capable) print "no cap_capable in " frames " frames"
+            else if (!entry) print "no " sys " syscall entry in " frames " frames"
+            else if (bad) print bad
+            else if (!end) print "no \"- " comm " (" pid ")\" line after the stack"
+        }'
+}
+root_stack=$(kernel_stack_bad "$out" "$ROOT_PID" renice 23 setpriority)
+setuid_stack=$(kernel_stack_bad "$out" "$USER_PID" su 7 setuid)
+echo "--- capable -x -K output (the workload's lines):"
+awk -v a="$ROOT_PID" -v b="$USER_PID" '
+    NR == 1 || $3 == a || $3 == b { shown = 1; print; next }
+    shown && /^    / { print; next }
+    { shown = 0 }' "$out" | head -n 60
+problems=
+[ $root_ok = 0 ] || problems="$problems; no line: uid 0 pid $ROOT_PID renice CAP_SYS_NICE allow"
+[ $setuid_ok = 0 ] || problems="$problems; no line: uid 0 pid $USER_PID su CAP_SETUID allow insetid 1"
+[ $user_ok = 0 ] || problems="$problems; no line: uid 1000 pid $USER_PID renice CAP_SYS_NICE deny"
+[ -z "$root_stack" ] || problems="$problems; renice's kernel stack: $root_stack"
+[ -z "$setuid_stack" ] || problems="$problems; su's kernel stack: $setuid_stack"
+
+# bash stays alive (reading go4) until capable has read its mappings.
+( read -r x < "$go3"; exec "$bash" -c 'ulimit -Hn $(($(ulimit -Hn) + 1)); read -r x < "$1"' bash "$go4" ) > /dev/null 2>&1 &
+BASH_PID=$!
+start_traced "$out" '^TIME +UID +PID +COMM +CAP +NAME +AUDIT +VERDICT' "$bin" -U -v -p "$BASH_PID"
+case $? in
+0) ;;
+2) echo > "$go3"; echo > "$go4"; fail "-U exited before attaching: $(grep -v DEBUG "$out" | head -n1)" ;;
+*) echo > "$go3"; echo > "$go4"; stop_traced; fail "-U: no header after 120s" ;;
+esac
+echo > "$go3"
+# The stack's end shows capable read it: bash may go.
+wait_for "$out" "^    -  +bash \\($BASH_PID\\)\$" 20
+CAT_PID=$BASH_PID
+await_line "$out" '$2 == 0 && $3 == pid && $4 == "bash" && $5 == 24 && $6 == "CAP_SYS_RESOURCE" && $8 == "allow"'
+bash_ok=$?
+echo > "$go4"
+wait "$BASH_PID"
+stop_traced
+# libbpf-tools' -v user frame: "#0  0x%016lx name+0xOFF (FILE+0xOFF)".
+user_stack=$(
+    stack "$out" "$BASH_PID" bash 24 | awk -v pid="$BASH_PID" '
+        NR == 1 { first = $0 }
+        $1 == "-" { end = ($0 == sprintf("    %-16s %s (%d)", "-", "bash", pid)); exit }
+        END {
+            if (first !~ /^    #0  0x[0-9a-f]{16} [A-Za-z_0-9]*rlimit[A-Za-z_0-9]*\+0x[0-9a-f]+ \(\/lib\/[^ ]*libc\.so\.6\+0x[0-9a-f]+\)$/)
+                print "innermost frame not an rlimit function in libc.so.6: \"" first "\""
+            else if (!end) print "no \"- bash (" pid ")\" line after the stack"
+        }'
+)
+echo "--- capable -U -v -p $BASH_PID output (without debug lines):"
+grep -v DEBUG "$out" | head -n 20
+[ $bash_ok = 0 ] || problems="$problems; no line: uid 0 pid $BASH_PID bash CAP_SYS_RESOURCE allow"
+[ -z "$user_stack" ] || problems="$problems; bash's user stack: $user_stack"
+
+# The same with --json -K -U: both stacks as arrays of frames.
+( read -r x < "$go3"; exec "$bash" -c 'ulimit -Hn $(($(ulimit -Hn) + 1)); read -r x < "$1"' bash "$go4" ) > /dev/null 2>&1 &
+BASH_PID=$!
+# No header in JSON: -v's debug line of the last attach says when.
+start_traced "$out" 'attached cap_capable to kernel function' "$bin" --json -v -K -U -p "$BASH_PID"
+started=$?
+echo > "$go3"
+[ $started = 0 ] && wait_for "$out" "\"pid\":$BASH_PID,.*\"cap\":24,.*\"user_stack\"" 20
+echo > "$go4"
+wait "$BASH_PID"
+stop_traced
+[ $started = 0 ] || problems="$problems; --json -v -K -U: no attach line: $(grep -v DEBUG "$out" | head -n1)"
+echo "--- capable --json -v -K -U -p $BASH_PID output (the events and capable's own debug lines):"
+grep -e '^{' -e 'DEBUG \[bpfbin' "$out" | head -n 10
+frame='\{"ip":[0-9]+,"symbol":("[^"]*","offset":[0-9]+|null)\}'
+grep -Eq "^\{\"ts_us\":[0-9]+,\"uid\":0,\"pid\":$BASH_PID,\"tid\":$BASH_PID,\"comm\":\"bash\",\"cap\":24,\"name\":\"CAP_SYS_RESOURCE\",.*\"kernel_stack\":\[$frame(,$frame)*\],\"user_stack\":\[$frame(,$frame)*\]\}\$" "$out" ||
+    problems="$problems; --json: no event line of pid $BASH_PID with CAP_SYS_RESOURCE and both stacks as frame arrays"
+grep -E "\"pid\":$BASH_PID," "$out" | grep -q '"kernel_stack":\[{"ip":[0-9]*,"symbol":"cap_capable","offset":[0-9]*}.*"symbol":"[_a-z0-9]*sys_[a-z]*rlimit[a-z0-9]*"' ||
+    problems="$problems; --json: the kernel stack does not start at cap_capable or lacks the rlimit syscall"
+grep -E "\"pid\":$BASH_PID," "$out" | grep -q '"user_stack":\[{"ip":[0-9]*,"symbol":"[A-Za-z_0-9]*rlimit[A-Za-z_0-9]*","offset":[0-9]*}' ||
+    problems="$problems; --json: the user stack does not start at libc's rlimit function"
+[ -z "$problems" ] || fail "${problems#; }"
+pass "renice allowed as root, su's CAP_SETUID with INSETID, renice denied as uid 1000, each with its syscall in its -K stack; bash's ulimit -Hn with its libc rlimit function atop its -U stack, in text and JSON"

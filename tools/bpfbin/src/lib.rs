@@ -20,6 +20,7 @@ pub mod text;
 pub mod time;
 pub mod tracefs;
 pub mod uprobe;
+pub mod usersyms;
 pub mod vfs;
 
 pub use error::{Error, Result};

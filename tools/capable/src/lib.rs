@@ -3,16 +3,19 @@
 use std::{io::Write, path::PathBuf};
 
 use argh::FromArgs;
+use aya::maps::{MapData, StackTraceMap};
 use bpfbin::{
-    Result,
+    Error, Result,
     args::positive,
     event_loop::{Events, read_record},
+    kallsyms,
     load::{attach_kprobe, load},
     maps::set_cgroup,
     output::Output,
     release::kernel_version,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
+    usersyms::{Process, UserSymbols},
 };
 use bpfbin_common::capable::{Config, Event, UNIQUE_CGROUP, UNIQUE_OFF, UNIQUE_PID};
 
@@ -69,6 +72,8 @@ const CAP_NAMES: [&str; 41] = [
 ///   capable                  # trace capability checks
 ///   capable -p 185           # trace this PID only
 ///   capable -c CG            # trace processes under cgroup path CG
+///   capable -K               # add kernel stacks to trace
+///   capable -U               # add user-space stacks to trace
 ///   capable -x               # extra fields: show TID and INSETID columns
 ///   capable -u pid           # each capability once per process (or: cgroup)
 ///   capable --json           # one JSON object per line
@@ -80,6 +85,12 @@ struct Args {
     /// trace processes in this cgroup path (cgroup v2), e.g. /sys/fs/cgroup/unified
     #[argh(option, short = 'c')]
     cgroup: Option<PathBuf>,
+    /// output kernel stack trace
+    #[argh(switch, short = 'K')]
+    kernel_stack: bool,
+    /// output user stack trace
+    #[argh(switch, short = 'U')]
+    user_stack: bool,
     /// extra fields: show TID and INSETID columns
     #[argh(switch, short = 'x')]
     extra_fields: bool,
@@ -116,13 +127,30 @@ fn run() -> Result<()> {
         unique: args.unique.unwrap_or(UNIQUE_OFF),
         cgroup: args.cgroup.is_some() as u32,
         opts_bitmask: kernel_version().is_none_or(|version| version >= (5, 1)) as u32,
+        kernel_stack: args.kernel_stack as u32,
+        user_stack: args.user_stack as u32,
     };
     let mut ebpf = load(OBJECT, &config, None)?;
     if let Some(cgroup) = &args.cgroup {
         set_cgroup(&mut ebpf, cgroup)?;
     }
-    attach_kprobe(&mut ebpf, "cap_capable", "cap_capable")?;
+    // Kernel symbols are read before attaching: once attached, the tool is
+    // ready to print stacks.
+    let mut stacks = Stacks {
+        map: StackTraceMap::try_from(
+            ebpf.take_map("STACKS").ok_or_else(|| Error::new("the eBPF object has no map STACKS"))?,
+        )
+        .map_err(|err| Error::context("STACKS", err))?,
+        kernel: args.kernel_stack.then(kallsyms::Symbols::load).transpose()?,
+        user: args.user_stack.then(UserSymbols::new),
+        verbose: args.verbose,
+    };
+    // The return probe first: probes on one address run newest first, so the
+    // entry probe then takes its stacks before the return probe replaces the
+    // return address with its trampoline, where kernels before 5.16 stop
+    // unwinding.
     attach_kprobe(&mut ebpf, "cap_capable_return", "cap_capable")?;
+    attach_kprobe(&mut ebpf, "cap_capable", "cap_capable")?;
     let mut events = Events::new(&mut ebpf)?;
 
     let mut out = Output::stdout();
@@ -132,7 +160,12 @@ fn run() -> Result<()> {
     out.flush()?;
     events.run(None, &mut out, |out, record| {
         let Some(event) = read_record::<Event>(record) else { return Ok(()) };
-        if args.json { print_json(out, &event) } else { print_columns(out, &event, args.extra_fields) }
+        if args.json {
+            print_json(out, &event, &mut stacks)
+        } else {
+            print_columns(out, &event, args.extra_fields)?;
+            stacks.print(out, &event)
+        }
     })
 }
 
@@ -177,17 +210,145 @@ fn print_columns(out: &mut Output, e: &Event, extra_fields: bool) -> std::io::Re
     writeln!(out)
 }
 
-fn print_json(out: &mut Output, e: &Event) -> std::io::Result<()> {
+/// `-K`, `-U`: the stacks events refer to, and what names their frames.
+struct Stacks {
+    map: StackTraceMap<MapData>,
+    kernel: Option<kallsyms::Symbols>,
+    user: Option<UserSymbols>,
+    verbose: bool,
+}
+
+impl Stacks {
+    /// Each stack after its event line, as libbpf-tools' capable: one
+    /// function a line (`#N ADDRESS name+0xOFFSET` with -v), then a line
+    /// naming the process. A missed user stack skips that line, as there.
+    fn print(&mut self, out: &mut Output, e: &Event) -> std::io::Result<()> {
+        let mut index = 0;
+        if let Some(symbols) = &self.kernel {
+            match frames(&self.map, e.kernel_stack_id) {
+                Some(frames) => {
+                    for ip in frames {
+                        match (symbols.find(ip), self.verbose) {
+                            (Some((name, _)), false) => writeln!(out, "    {name}")?,
+                            (None, false) => writeln!(out, "    Unknown")?,
+                            (Some((name, offset)), true) => {
+                                writeln!(out, "    #{index:<2} {ip:#x} {name}+{offset:#x}")?
+                            }
+                            (None, true) => writeln!(out, "    #{index:<2} {ip:#x} [unknown]")?,
+                        }
+                        index += 1;
+                    }
+                }
+                None => missed(out, "    [Missed Kernel Stack]")?,
+            }
+        }
+        if let Some(symbols) = &mut self.user {
+            let Some(frames) = frames(&self.map, e.user_stack_id) else {
+                return missed(out, "    [Missed User Stack]");
+            };
+            let process = Process::read(e.pid);
+            for ip in frames {
+                let frame = symbols.find(&process, ip);
+                if !self.verbose {
+                    match frame.and_then(|frame| frame.function) {
+                        Some((name, _)) => writeln!(out, "    {name}")?,
+                        None => writeln!(out, "    [unknown]")?,
+                    }
+                    continue;
+                }
+                write!(out, "    #{index:<2} {ip:#018x}")?;
+                if let Some(frame) = frame {
+                    if let Some((name, offset)) = frame.function {
+                        write!(out, " {name}+{offset:#x}")?;
+                    }
+                    write!(out, " ({}+{:#x})", frame.file, frame.file_offset)?;
+                }
+                writeln!(out)?;
+                index += 1;
+            }
+        }
+        if self.kernel.is_some() || self.user.is_some() {
+            write!(out, "    {:<16} ", "-")?;
+            write_text(out, c_str(&e.comm))?;
+            writeln!(out, " ({})", e.pid)?;
+        }
+        Ok(())
+    }
+
+    /// `"kernel_stack"`/`"user_stack"` members: the frames as
+    /// `{"ip":N,"symbol":"name","offset":N}` (symbol null when unknown), or
+    /// null when the stack was missed.
+    fn write_json(&mut self, out: &mut Output, e: &Event) -> std::io::Result<()> {
+        if let Some(symbols) = &self.kernel {
+            write!(out, ",\"kernel_stack\":")?;
+            write_json_frames(out, frames(&self.map, e.kernel_stack_id), |ip| {
+                symbols.find(ip).map(|(name, offset)| (name.to_owned(), offset))
+            })?;
+        }
+        if let Some(symbols) = &mut self.user {
+            write!(out, ",\"user_stack\":")?;
+            let process = Process::read(e.pid);
+            write_json_frames(out, frames(&self.map, e.user_stack_id), |ip| {
+                let (name, offset) = symbols.find(&process, ip)?.function?;
+                Some((name.to_owned(), offset))
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// The frames of stack `id`, innermost first; None when it was not recorded
+/// (a negative id: the helper's error) or is gone.
+fn frames(map: &StackTraceMap<MapData>, id: i32) -> Option<Vec<u64>> {
+    let Ok(id) = u32::try_from(id) else {
+        log::debug!("stack not recorded: bpf_get_stackid() returned {id}");
+        return None;
+    };
+    let stack = map.get(&id, 0).ok()?;
+    Some(stack.frames().iter().map(|frame| frame.ip).collect())
+}
+
+/// A missed stack, on stderr as in libbpf-tools: after the event line it
+/// belongs to, so that line is flushed first.
+fn missed(out: &mut Output, message: &str) -> std::io::Result<()> {
+    Write::flush(out)?;
+    eprintln!("{message}");
+    Ok(())
+}
+
+fn write_json_frames(
+    out: &mut Output,
+    frames: Option<Vec<u64>>,
+    mut find: impl FnMut(u64) -> Option<(String, u64)>,
+) -> std::io::Result<()> {
+    let Some(frames) = frames else { return write!(out, "null") };
+    write!(out, "[")?;
+    for (i, ip) in frames.into_iter().enumerate() {
+        write!(out, "{}{{\"ip\":{ip},\"symbol\":", if i == 0 { "" } else { "," })?;
+        match find(ip) {
+            Some((name, offset)) => {
+                write_json_str(out, name.as_bytes())?;
+                write!(out, ",\"offset\":{offset}}}")?;
+            }
+            None => write!(out, "null}}")?,
+        }
+    }
+    write!(out, "]")
+}
+
+fn print_json(out: &mut Output, e: &Event, stacks: &mut Stacks) -> std::io::Result<()> {
     write!(out, "{{\"ts_us\":{},\"uid\":{},\"pid\":{},\"tid\":{},\"comm\":", unix_micros(), e.uid, e.pid, e.tid)?;
     write_json_str(out, c_str(&e.comm))?;
-    writeln!(
+    write!(
         out,
-        ",\"cap\":{},\"name\":\"{}\",\"audit\":{},\"verdict\":\"{}\",\"insetid\":{},\"ret\":{}}}",
+        ",\"cap\":{},\"name\":\"{}\",\"audit\":{},\"verdict\":\"{}\",\"insetid\":{},\"ret\":{}",
         e.cap,
         name(e),
         e.audit,
         verdict(e),
         e.insetid,
         e.ret
-    )
+    )?;
+    stacks.write_json(out, e)?;
+    writeln!(out, "}}")
 }
