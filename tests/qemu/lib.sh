@@ -57,6 +57,9 @@ expect_no_btf() {
 start_traced() {
     out=$1 header=$2
     shift 2
+    # Emptied here, not by the background job's redirection: until that runs,
+    # the wait below would match the last run's lines in a reused file.
+    : > "$out"
     "$@" > "$out" 2>&1 &
     TRACED_PID=$!
     # Loading and attaching is slow under TCG (BTF, verifier).
