@@ -4,7 +4,8 @@
 use std::{num::NonZeroU32, path::Path};
 
 use aya::{
-    Ebpf, EbpfLoader, Pod,
+    Ebpf, EbpfError, EbpfLoader, Pod,
+    maps::MapError,
     programs::{KProbe, ProgramError, TracePoint, UProbe, uprobe::UProbeScope},
 };
 
@@ -28,16 +29,28 @@ pub fn load<C: Pod>(object: &[u8], config: &C, events_bytes: Option<u32>) -> Res
     if let Some(bytes) = events_bytes {
         loader.map_max_entries(EVENTS, bytes);
     }
-    loader
-        .load(object)
-        .map_err(|err| Error::context("loading the eBPF object", err))
+    loader.load(object).map_err(load_error)
 }
 
 /// Loads an `object` without a `CONFIG` global: one with nothing to filter
 /// and no kernel layout to learn.
 pub fn load_unconfigured(object: &[u8]) -> Result<Ebpf> {
     raise_memlock_limit();
-    EbpfLoader::new().load(object).map_err(|err| Error::context("loading the eBPF object", err))
+    EbpfLoader::new().load(object).map_err(load_error)
+}
+
+/// A kernel before 5.8 does not know the ring buffer map type and refuses
+/// to create `EVENTS` with EINVAL: say so rather than "Invalid argument".
+fn load_error(err: EbpfError) -> Error {
+    if let EbpfError::MapError(MapError::CreateError { name, io_error }) = &err
+        && name == EVENTS
+        && io_error.raw_os_error() == Some(libc::EINVAL)
+    {
+        return Error::new(format!(
+            "creating the {EVENTS} ring buffer: {io_error}: this kernel lacks the BPF ring buffer (it needs Linux 5.8 or later)"
+        ));
+    }
+    Error::context("loading the eBPF object", err)
 }
 
 /// Kernels before 5.11 charge BPF maps to RLIMIT_MEMLOCK, often 64 KiB on
@@ -127,5 +140,40 @@ fn rejected(name: &str, err: ProgramError) -> Error {
             Error::new(format!("{} (-v shows the verifier log)", err.message().unwrap_or_default()))
         }
         err => Error::context(format_args!("loading program {name}"), err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+
+    fn create_error(name: &str, errno: i32) -> EbpfError {
+        EbpfError::MapError(MapError::CreateError { name: name.into(), io_error: io::Error::from_raw_os_error(errno) })
+    }
+
+    #[test]
+    fn an_unknown_ring_buffer_map_type_names_the_kernel_version() {
+        let err = load_error(create_error(EVENTS, libc::EINVAL));
+        assert_eq!(
+            err.message(),
+            Some(
+                "creating the EVENTS ring buffer: Invalid argument (os error 22): this kernel lacks the BPF ring buffer (it needs Linux 5.8 or later)"
+            )
+        );
+    }
+
+    #[test]
+    fn other_map_creation_errors_keep_their_cause() {
+        let err = load_error(create_error("COUNTS", libc::EINVAL));
+        assert_eq!(
+            err.message(),
+            Some("loading the eBPF object: map error: failed to create map `COUNTS`: Invalid argument (os error 22)")
+        );
+        let err = load_error(create_error(EVENTS, libc::EPERM));
+        let message = err.message().unwrap();
+        assert!(message.contains("failed to create map `EVENTS`: Operation not permitted"), "{message}");
+        assert!(message.contains("run as root"), "{message}");
     }
 }

@@ -93,8 +93,11 @@ impl Tracefs {
     }
 }
 
+/// What a person types to mount it where the tools look first.
+const MOUNT_COMMAND: &str = "mount -t tracefs nodev /sys/kernel/tracing";
+
 fn not_mounted() -> Error {
-    Error::new("tracefs is not mounted; mount it with: mount -t tracefs nodev /sys/kernel/tracing")
+    Error::new(format!("tracefs is not mounted; mount it with: {MOUNT_COMMAND}"))
 }
 
 fn mount() -> Result<()> {
@@ -112,11 +115,18 @@ fn mount() -> Result<()> {
         log::debug!("mounted tracefs at /sys/kernel/tracing");
         Ok(())
     } else {
-        let err = io::Error::last_os_error();
-        match err.raw_os_error() {
-            Some(libc::EPERM) => Err(Error::context("tracefs is not mounted, and mounting it failed", err)),
-            _ => Err(not_mounted()),
-        }
+        Err(mount_error(io::Error::last_os_error()))
+    }
+}
+
+/// Without CAP_SYS_ADMIN (CAP_BPF and CAP_PERFMON do not let it mount),
+/// mounting fails with EPERM: root mounts it, or a person does beforehand.
+fn mount_error(err: io::Error) -> Error {
+    match err.raw_os_error() {
+        Some(libc::EPERM) => Error::new(format!(
+            "tracefs is not mounted, and mounting it failed: {err} (run as root, or mount it first with: {MOUNT_COMMAND})"
+        )),
+        _ => not_mounted(),
     }
 }
 
@@ -276,6 +286,23 @@ mod tests {
             assert!(format.offset("filename").is_some());
         }
         assert!(!tracefs.has_event("syscalls", "sys_enter_no_such_call"));
+    }
+
+    #[test]
+    fn failed_mounts_say_how_to_mount() {
+        let err = mount_error(io::Error::from_raw_os_error(libc::EPERM));
+        assert_eq!(
+            err.message(),
+            Some(
+                "tracefs is not mounted, and mounting it failed: Operation not permitted (os error 1) \
+                 (run as root, or mount it first with: mount -t tracefs nodev /sys/kernel/tracing)"
+            )
+        );
+        let err = mount_error(io::Error::from_raw_os_error(libc::ENOENT));
+        assert_eq!(
+            err.message(),
+            Some("tracefs is not mounted; mount it with: mount -t tracefs nodev /sys/kernel/tracing")
+        );
     }
 
     #[test]
