@@ -8,6 +8,7 @@ use bpfbin::{
     Result,
     args::{positive, usage_error},
     block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
+    decimal::Fixed,
     event_loop::{Events, read_record},
     load::{attach_tracepoint, load},
     maps::set_cgroup,
@@ -139,16 +140,16 @@ fn run() -> Result<()> {
             write_json_str(out, c_str(&e.rwbs))?;
             write!(out, ",\"sector\":{},\"bytes\":{},", e.sector, e.bytes)?;
             if args.queued {
-                write!(out, "\"queued_ms\":{queued_ms:.3},")?;
+                write!(out, "\"queued_ms\":{},", Fixed(queued_ms, 3))?;
             }
-            return writeln!(out, "\"latency_ms\":{:.3}}}", e.delta as f64 / 1e6);
+            return writeln!(out, "\"latency_ms\":{}}}", Fixed(e.delta as f64 / 1e6, 3));
         }
         if args.timestamp {
             out.write_all(&local_hms())?;
             write!(out, ".{:03} ", unix_micros() / 1000 % 1000)?;
         } else {
             let first = *start_ts.get_or_insert(e.ts);
-            write!(out, "{:<11.6} ", e.ts.wrapping_sub(first) as f64 / 1e9)?;
+            write!(out, "{:<11} ", Fixed(e.ts.wrapping_sub(first) as f64 / 1e9, 6))?;
         }
         // %-14.14s: the comm cut to 14 bytes.
         let comm = c_str(&e.comm);
@@ -160,8 +161,8 @@ fn run() -> Result<()> {
         write!(out, "{:width$} ", "", width = 4usize.saturating_sub(c_str(&e.rwbs).len()))?;
         write!(out, "{:<10} {:<7} ", e.sector, e.bytes)?;
         if args.queued {
-            write!(out, "{queued_ms:>7.3} ")?;
+            write!(out, "{:>7} ", Fixed(queued_ms, 3))?;
         }
-        writeln!(out, "{:>7.3}", e.delta as f64 / 1e6)
+        writeln!(out, "{:>7}", Fixed(e.delta as f64 / 1e6, 3))
     })
 }

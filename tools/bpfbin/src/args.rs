@@ -110,7 +110,7 @@ fn split_words(words: &[String], with_value: &str) -> Vec<String> {
             continue;
         }
         let cluster = match word.strip_prefix('-') {
-            Some(rest) if rest.len() > 1 && rest.parse::<f64>().is_err() => rest,
+            Some(rest) if rest.len() > 1 && !crate::decimal::is_float(rest) => rest,
             _ => {
                 out.push(word.clone());
                 continue;

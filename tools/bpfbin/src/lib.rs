@@ -6,6 +6,7 @@
 pub mod args;
 pub mod block;
 pub mod btf;
+pub mod decimal;
 pub mod error;
 pub mod event_loop;
 pub mod histogram;

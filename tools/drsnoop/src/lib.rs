@@ -6,6 +6,7 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
+    decimal::Fixed,
     event_loop::{Events, read_record},
     kallsyms,
     load::{attach_tracepoint, load},
@@ -108,7 +109,7 @@ fn print_columns(out: &mut Output, e: &Event, free_kib: Option<u64>) -> std::io:
     write_text(out, comm)?;
     // Pad as %-16s would, on the raw length: escapes only lengthen the line.
     let pad = 16usize.saturating_sub(comm.len());
-    write!(out, "{:pad$} {:<6} {:>8.3} {:>5}", "", e.tid, e.delta_ns as f64 / 1e6, e.nr_reclaimed)?;
+    write!(out, "{:pad$} {:<6} {:>8} {:>5}", "", e.tid, Fixed(e.delta_ns as f64 / 1e6, 3), e.nr_reclaimed)?;
     if let Some(kib) = free_kib {
         write!(out, " {kib:>8}")?;
     }

@@ -6,6 +6,7 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::uid,
+    decimal::Fixed,
     event_loop::{Events, read_record},
     layout::{offsets, open_btf},
     load::{attach_syscalls, load},
@@ -185,7 +186,7 @@ fn print_columns(
     // libbpf-tools prints these two without the space its header has, so a
     // long value runs into the next column; the space keeps them apart.
     if args.timestamp {
-        write!(out, "{:<8.3} ", start.elapsed().as_secs_f64())?;
+        write!(out, "{:<8} ", Fixed(start.elapsed().as_secs_f64(), 3))?;
     }
     if args.print_uid {
         write!(out, "{:<6} ", e.uid)?;

@@ -6,6 +6,7 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
+    decimal::Fixed,
     event_loop::{Events, read_record},
     layout::{offsets, open_btf},
     load::{attach_tracepoint, load},
@@ -125,8 +126,8 @@ fn print_columns(out: &mut Output, args: &Args, e: &Event) -> std::io::Result<()
     write_text(out, comm)?;
     // Pad as %-16s would, on the raw length: escapes only lengthen the line.
     let pad = 16usize.saturating_sub(comm.len());
-    let age = age_ns(e) as f64 / 1e9;
-    write!(out, "{:pad$} {:<7} {:<7} {:<7} {age:<7.2} ", "", e.pid, e.ppid, e.tid)?;
+    let age = Fixed(age_ns(e) as f64 / 1e9, 2);
+    write!(out, "{:pad$} {:<7} {:<7} {:<7} {age:<7} ", "", e.pid, e.ppid, e.tid)?;
     write_exit_code(out, e.exit_code)?;
     out.write_all(b"\n")
 }

@@ -8,6 +8,7 @@ use bpfbin::{
     Error, Result,
     args::positive,
     btf::Btf,
+    decimal::Fixed,
     event_loop::{Events, read_record},
     layout::{offsets, open_btf},
     load::{attach_kprobe, load},
@@ -144,7 +145,7 @@ fn print_columns(out: &mut Output, e: &Event, file: &[u8]) -> std::io::Result<()
     write_text(out, comm)?;
     // Pad as %-16s would, on the raw length: escapes only lengthen the line.
     write!(out, "{:width$} ", "", width = 16usize.saturating_sub(comm.len()))?;
-    write!(out, "{:<7.2} ", e.age_ns as f64 / 1e9)?;
+    write!(out, "{:<7} ", Fixed(e.age_ns as f64 / 1e9, 2))?;
     write_text(out, file)?;
     writeln!(out)
 }

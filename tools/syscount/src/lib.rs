@@ -10,6 +10,7 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
+    decimal::Fixed,
     event_loop::{sleep_until, stop_on_signals},
     load::{attach_tracepoint, load},
     maps::{set_cgroup, take_all, take_hash_map},
@@ -251,7 +252,7 @@ fn print_table(out: &mut Output, args: &Args, rows: &[(u32, Counts)]) -> io::Res
         write!(out, "{:pad$} {:>8}", "", counts.count, pad = 22usize.saturating_sub(width))?;
         if args.latency {
             let divisor = if args.milliseconds { 1e6 } else { 1e3 };
-            write!(out, " {:>16.3}", counts.total_ns as f64 / divisor)?;
+            write!(out, " {:>16}", Fixed(counts.total_ns as f64 / divisor, 3))?;
         }
         writeln!(out)?;
     }

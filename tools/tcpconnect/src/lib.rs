@@ -8,6 +8,7 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{positive, uid},
+    decimal::Fixed,
     event_loop::{Events, read_record},
     inet::{Addr, addrs, attach_set_state, fill_ports, ports, set_state_fields},
     load::load,
@@ -148,7 +149,7 @@ fn print_header(out: &mut Output, args: &Args) -> std::io::Result<()> {
 
 fn print_columns(out: &mut Output, args: &Args, e: &Event, start_us: u64) -> std::io::Result<()> {
     if args.timestamp {
-        write!(out, "{:<9.3}", e.who.ts_us.saturating_sub(start_us) as f64 / 1e6)?;
+        write!(out, "{:<9}", Fixed(e.who.ts_us.saturating_sub(start_us) as f64 / 1e6, 3))?;
     }
     if args.print_uid {
         write!(out, "{:<6}", e.who.uid)?;

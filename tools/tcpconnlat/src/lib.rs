@@ -8,6 +8,7 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
+    decimal::{Fixed, parse_float},
     event_loop::{Events, read_record},
     inet::{addrs, attach_set_state, set_state_fields},
     load::load,
@@ -55,8 +56,8 @@ struct Args {
 /// Milliseconds, possibly fractional, as whole microseconds above 0
 /// (libbpf-tools: `strtod(arg) * 1000`, refused when not above 0).
 fn min_latency(value: &str) -> std::result::Result<u64, String> {
-    match value.parse::<f64>() {
-        Ok(ms) if ms.is_finite() && ms * 1000.0 >= 1.0 && ms * 1000.0 < u64::MAX as f64 => Ok((ms * 1000.0) as u64),
+    match parse_float(value) {
+        Some(ms) if ms.is_finite() && ms * 1000.0 >= 1.0 && ms * 1000.0 < u64::MAX as f64 => Ok((ms * 1000.0) as u64),
         _ => Err("expected a latency in milliseconds of at least 0.001".into()),
     }
 }
@@ -109,7 +110,7 @@ fn print_header(out: &mut Output, args: &Args) -> std::io::Result<()> {
 
 fn print_columns(out: &mut Output, args: &Args, e: &Event, start_us: u64) -> std::io::Result<()> {
     if args.timestamp {
-        write!(out, "{:<9.3} ", e.ts_us.saturating_sub(start_us) as f64 / 1e6)?;
+        write!(out, "{:<9} ", Fixed(e.ts_us.saturating_sub(start_us) as f64 / 1e6, 3))?;
     }
     write!(out, "{:<6} ", e.pid)?;
     // %-12.12s
@@ -121,7 +122,7 @@ fn print_columns(out: &mut Output, args: &Args, e: &Event, start_us: u64) -> std
     if args.lport {
         write!(out, "{:<6} ", e.ends.sport)?;
     }
-    writeln!(out, "{daddr:<16} {:<5} {:.2}", e.ends.dport, e.delta_us as f64 / 1000.0)
+    writeln!(out, "{daddr:<16} {:<5} {}", e.ends.dport, Fixed(e.delta_us as f64 / 1000.0, 2))
 }
 
 fn print_json(out: &mut Output, e: &Event) -> std::io::Result<()> {

@@ -8,6 +8,7 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{positive, usage_error},
+    decimal::Fixed,
     event_loop::{Events, read_record},
     inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields},
     layout::{offsets, open_btf},
@@ -117,13 +118,13 @@ fn print_columns(out: &mut Output, args: &Args, e: &Event, width: usize) -> std:
     let (laddr, raddr) = addrs(&e.ends);
     writeln!(
         out,
-        "{:pad$} {laddr:<width$} {:<5} {raddr:<width$} {:<5} {:<6.2} {:<6.2} {:.2}",
+        "{:pad$} {laddr:<width$} {:<5} {raddr:<width$} {:<5} {:<6} {:<6} {}",
         "",
         e.ends.sport,
         e.ends.dport,
-        e.tx_bytes as f64 / 1024.0,
-        e.rx_bytes as f64 / 1024.0,
-        e.span_us as f64 / 1000.0,
+        Fixed(e.tx_bytes as f64 / 1024.0, 2),
+        Fixed(e.rx_bytes as f64 / 1024.0, 2),
+        Fixed(e.span_us as f64 / 1000.0, 2),
         pad = 16usize.saturating_sub(comm.len())
     )
 }

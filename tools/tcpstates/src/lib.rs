@@ -7,6 +7,7 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::usage_error,
+    decimal::Fixed,
     event_loop::{Events, read_record},
     inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields, state_name},
     load::load,
@@ -119,12 +120,12 @@ fn print_columns(out: &mut Output, args: &Args, e: &Event) -> std::io::Result<()
     };
     writeln!(
         out,
-        "{laddr:<addr$} {:<5} {raddr:<addr$} {:<5} {:<11} -> {:<11} {:.3}",
+        "{laddr:<addr$} {:<5} {raddr:<addr$} {:<5} {:<11} -> {:<11} {}",
         e.ends.sport,
         e.ends.dport,
         state_name(e.oldstate),
         state_name(e.newstate),
-        e.delta_us as f64 / 1000.0
+        Fixed(e.delta_us as f64 / 1000.0, 3)
     )
 }
 
