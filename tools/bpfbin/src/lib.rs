@@ -16,6 +16,7 @@ pub mod layout;
 pub mod load;
 pub mod maps;
 pub mod output;
+pub mod proc_maps;
 pub mod release;
 pub mod text;
 pub mod time;

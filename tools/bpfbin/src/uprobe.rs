@@ -8,7 +8,10 @@ use std::{
 
 use object::{Architecture, Object, ObjectSection, ObjectSymbol, SymbolKind};
 
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    proc_maps::{self, Mapping},
+};
 
 /// An ELF file read into memory, to look its functions up.
 pub struct Elf {
@@ -75,7 +78,7 @@ pub fn resolve_binary(binary: &str, pid: Option<u32>) -> Result<PathBuf> {
             .map_err(|err| Error::context(format_args!("the program of process {pid}"), err)),
         ("", None) => Err(Error::usage("uprobes need a pid or a binary: give -p PID for :FUNCTION")),
         (name, Some(pid)) => {
-            let maps = fs::read_to_string(format!("/proc/{pid}/maps"))
+            let maps = proc_maps::read(pid)
                 .map_err(|err| Error::context(format_args!("reading the mappings of process {pid}"), err))?;
             library_in_maps(&maps, name)
                 .ok_or_else(|| Error::new(format!("cannot find library lib{name} in process {pid}")))
@@ -86,14 +89,11 @@ pub fn resolve_binary(binary: &str, pid: Option<u32>) -> Result<PathBuf> {
     }
 }
 
-/// The first mapped file named `lib<name>.` or `lib<name>-` in a
-/// `/proc/PID/maps` text.
-fn library_in_maps(maps: &str, name: &str) -> Option<PathBuf> {
-    maps.lines().find_map(|line| {
-        // "start-end perms offset dev inode path": the path is the sixth column.
-        let path = line.split_whitespace().nth(5)?;
-        let file = path.rsplit('/').next()?.strip_prefix("lib")?.strip_prefix(name)?;
-        (path.starts_with('/') && (file.starts_with('.') || file.starts_with('-'))).then(|| PathBuf::from(path))
+/// The first mapped file named `lib<name>.` or `lib<name>-`.
+fn library_in_maps(maps: &[Mapping], name: &str) -> Option<PathBuf> {
+    maps.iter().find_map(|mapping| {
+        let file = mapping.path.rsplit('/').next()?.strip_prefix("lib")?.strip_prefix(name)?;
+        (file.starts_with('.') || file.starts_with('-')).then(|| PathBuf::from(&mapping.path))
     })
 }
 
@@ -124,13 +124,16 @@ mod tests {
 
     #[test]
     fn libraries_are_found_by_name_in_maps() {
-        let maps = "55d0-55d1 r--p 00000000 08:01 10 /usr/bin/python3.11\n\
-                    7f00-7f01 r--p 00000000 08:01 11 /usr/lib/x86_64-linux-gnu/libcrypt.so.1.1.0\n\
-                    7f02-7f03 r-xp 00028000 08:01 12 /usr/lib/x86_64-linux-gnu/libc.so.6\n\
-                    7f04-7f05 rw-p 00000000 00:00 0 \n";
+        let maps = &proc_maps::parse(
+            "55d0-55d1 r--p 00000000 08:01 10 /usr/bin/python3.11\n\
+             7f00-7f01 r--p 00000000 08:01 11 /usr/lib/x86_64-linux-gnu/libcrypt.so.1.1.0\n\
+             7f02-7f03 r-xp 00028000 08:01 12 /usr/lib/x86_64-linux-gnu/libc.so.6\n\
+             7f04-7f05 rw-p 00000000 00:00 0 \n",
+        );
         assert_eq!(library_in_maps(maps, "c"), Some(PathBuf::from("/usr/lib/x86_64-linux-gnu/libc.so.6")));
         assert_eq!(library_in_maps(maps, "crypt"), Some(PathBuf::from("/usr/lib/x86_64-linux-gnu/libcrypt.so.1.1.0")));
         assert_eq!(library_in_maps(maps, "m"), None);
-        assert_eq!(library_in_maps("7f00-7f01 r--p 0 08:01 9 /lib/libc-2.31.so\n", "c"), Some(PathBuf::from("/lib/libc-2.31.so")));
+        let old_libc = proc_maps::parse("7f00-7f01 r--p 0 08:01 9 /lib/libc-2.31.so\n");
+        assert_eq!(library_in_maps(&old_libc, "c"), Some(PathBuf::from("/lib/libc-2.31.so")));
     }
 }

@@ -6,6 +6,8 @@ use std::{collections::HashMap, fs};
 
 use object::{Architecture, Endianness, Object, ObjectSegment, ObjectSymbol, SymbolKind, read::elf::ElfFile};
 
+use crate::proc_maps::{self, Mapping};
+
 /// The ELF class of this tool's own processes: parsing only it keeps the
 /// other class's code out of the binary (a 32-bit process on a 64-bit
 /// kernel gets unknown frames).
@@ -14,15 +16,6 @@ type NativeElf<'data> = ElfFile<'data, object::elf::FileHeader64<Endianness>>;
 #[cfg(target_pointer_width = "32")]
 type NativeElf<'data> = ElfFile<'data, object::elf::FileHeader32<Endianness>>;
 
-/// One file-backed mapping of a process.
-struct Mapping {
-    start: u64,
-    end: u64,
-    /// Offset in the file of `start`.
-    offset: u64,
-    path: String,
-}
-
 /// The mappings of one process, read when its stack is printed.
 pub struct Process(Vec<Mapping>);
 
@@ -30,29 +23,8 @@ impl Process {
     /// The file-backed mappings of process `pid`: none if it has exited,
     /// which leaves each of its frames unknown, as in libbpf-tools.
     pub fn read(pid: u32) -> Self {
-        Self(fs::read_to_string(format!("/proc/{pid}/maps")).map(|maps| parse_maps(&maps)).unwrap_or_default())
+        Self(proc_maps::read(pid).unwrap_or_default())
     }
-}
-
-/// `start-end perms offset dev inode path`, keeping lines with an absolute
-/// path (not `[stack]`, `[vdso]`, anonymous memory).
-fn parse_maps(maps: &str) -> Vec<Mapping> {
-    maps.lines()
-        .filter_map(|line| {
-            let mut words = line.splitn(6, ' ');
-            let (range, _perms, offset, _dev, _inode) =
-                (words.next()?, words.next()?, words.next()?, words.next()?, words.next()?);
-            let path = words.next()?.trim_start();
-            let (start, end) = range.split_once('-')?;
-            let hex = |text| u64::from_str_radix(text, 16).ok();
-            path.starts_with('/').then_some(Mapping {
-                start: hex(start)?,
-                end: hex(end)?,
-                offset: hex(offset)?,
-                path: path.to_owned(),
-            })
-        })
-        .collect()
 }
 
 /// A frame's place: the file, the offset in it, and the function (with the
@@ -133,25 +105,6 @@ impl FileSymbols {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keeps_file_mappings_only() {
-        let maps = "55d0a000-55d0b000 r--p 00000000 fe:01 1234   /usr/bin/bash\n\
-                    55d0b000-55d0f000 r-xp 00001000 fe:01 1234   /usr/bin/bash\n\
-                    7f00a000-7f00c000 rw-p 00000000 00:00 0 \n\
-                    7ffd1000-7ffd2000 r-xp 00000000 00:00 0      [vdso]\n\
-                    7f10a000-7f10b000 r-xp 00002000 fe:01 99     /opt/my lib.so\n";
-        let process = Process(parse_maps(maps));
-        let found: Vec<_> = process.0.iter().map(|m| (m.start, m.end, m.offset, m.path.as_str())).collect();
-        assert_eq!(
-            found,
-            [
-                (0x55d0a000, 0x55d0b000, 0, "/usr/bin/bash"),
-                (0x55d0b000, 0x55d0f000, 0x1000, "/usr/bin/bash"),
-                (0x7f10a000, 0x7f10b000, 0x2000, "/opt/my lib.so"),
-            ]
-        );
-    }
 
     #[test]
     fn names_a_function_by_file_offset_through_the_segments() {
