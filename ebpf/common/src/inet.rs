@@ -179,6 +179,27 @@ pub fn is_v4_mapped(addr: &[u8; 16]) -> bool {
 
 user_pod!(SetStateFields, Endpoints, SkSkbFields, SockOffsets, FdWalk);
 
+/// Declares the `-L`/`-D` filters of tcplife and tcpstates: the `SPORTS` and
+/// `DPORTS` maps user space fills, and `ports_allowed(filter_sports,
+/// filter_dports, change)`, whether a change's ports pass the filters that are on.
+#[macro_export]
+macro_rules! port_filters {
+    () => {
+        /// The local and remote ports to trace, filled by user space.
+        #[aya_ebpf::macros::map]
+        static SPORTS: aya_ebpf::maps::HashMap<u16, u8> =
+            aya_ebpf::maps::HashMap::with_max_entries($crate::inet::MAX_PORTS, 0);
+        #[aya_ebpf::macros::map]
+        static DPORTS: aya_ebpf::maps::HashMap<u16, u8> =
+            aya_ebpf::maps::HashMap::with_max_entries($crate::inet::MAX_PORTS, 0);
+
+        fn ports_allowed(filter_sports: u8, filter_dports: u8, change: &$crate::inet::Change) -> bool {
+            $crate::inet::port_allowed(filter_sports, &SPORTS, change.sport)
+                && $crate::inet::port_allowed(filter_dports, &DPORTS, change.dport)
+        }
+    };
+}
+
 #[cfg(feature = "kernel")]
 pub use self::kernel::{
     Change, fd_socket, port_allowed, read_addresses, read_endpoints, read_sock_endpoints, read_tcp_change,

@@ -13,7 +13,7 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{MAX_PORTS, SetStateFields, TCP_CLOSE, TCP_SYN_SENT, port_allowed, read_endpoints, read_tcp_change},
+    inet::{SetStateFields, TCP_CLOSE, TCP_SYN_SENT, read_endpoints, read_tcp_change},
     kernel::{count_lost, read_field},
     tcplife::{Config, Event, Ident, MAX_ENTRIES},
 };
@@ -41,11 +41,7 @@ static BIRTH: HashMap<u64, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 #[map]
 static IDENTS: HashMap<u64, Ident> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-/// The local and remote ports to trace, filled by user space.
-#[map]
-static SPORTS: HashMap<u16, u8> = HashMap::with_max_entries(MAX_PORTS, 0);
-#[map]
-static DPORTS: HashMap<u16, u8> = HashMap::with_max_entries(MAX_PORTS, 0);
+bpfbin_common::port_filters!();
 
 bpfbin_common::event_maps!(256 * 1024);
 
@@ -56,9 +52,7 @@ pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
     if config.family != 0 && config.family != change.family {
         return 0;
     }
-    if !port_allowed(config.filter_sports, &SPORTS, change.sport)
-        || !port_allowed(config.filter_dports, &DPORTS, change.dport)
-    {
+    if !ports_allowed(config.filter_sports, config.filter_dports, &change) {
         return 0;
     }
     let sk = change.skaddr;

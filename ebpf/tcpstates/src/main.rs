@@ -11,7 +11,7 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{MAX_PORTS, SetStateFields, TCP_CLOSE, port_allowed, read_endpoints, read_tcp_change},
+    inet::{SetStateFields, TCP_CLOSE, read_endpoints, read_tcp_change},
     kernel::count_lost,
     tcpstates::{Config, Event, MAX_ENTRIES},
 };
@@ -24,11 +24,7 @@ static CONFIG: Global<Config> = Global::new(Config {
     filter_dports: 0,
 });
 
-/// The local and remote ports to trace, filled by user space.
-#[map]
-static SPORTS: HashMap<u16, u8> = HashMap::with_max_entries(MAX_PORTS, 0);
-#[map]
-static DPORTS: HashMap<u16, u8> = HashMap::with_max_entries(MAX_PORTS, 0);
+bpfbin_common::port_filters!();
 
 /// When each socket entered its current state, by socket address.
 #[map]
@@ -43,9 +39,7 @@ pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
     if config.family != 0 && config.family != change.family {
         return 0;
     }
-    if !port_allowed(config.filter_sports, &SPORTS, change.sport)
-        || !port_allowed(config.filter_dports, &DPORTS, change.dport)
-    {
+    if !ports_allowed(config.filter_sports, config.filter_dports, &change) {
         return 0;
     }
     let now = now();
