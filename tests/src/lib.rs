@@ -5,6 +5,7 @@
 
 pub mod gated;
 pub mod histogram;
+pub mod window;
 pub mod workloads;
 
 use std::{

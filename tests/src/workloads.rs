@@ -75,3 +75,25 @@ impl Drop for Cgroup {
         let _ = std::fs::remove_dir(&self.0);
     }
 }
+
+/// A shell writing and fsyncing a small file in a loop, stopped and its
+/// file removed when dropped: disk interrupts and block softirqs.
+pub struct DiskWrites(Child, PathBuf);
+
+impl DiskWrites {
+    pub fn start(label: &str) -> Self {
+        let path = crate::unique_path(label);
+        let script = format!("while :; do dd if=/dev/zero of={} bs=4k count=8 conv=fsync 2>/dev/null; done", path.display());
+        let child = Command::new("sh").args(["-c", &script]).stdin(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        Self(child, path)
+    }
+}
+
+impl Drop for DiskWrites {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        let _ = std::fs::remove_file(&self.1);
+    }
+}

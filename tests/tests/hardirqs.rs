@@ -4,20 +4,18 @@
 //! and after it ends: no handler can have run more often than its IRQ
 //! fired in that window, and the busiest one must show up.
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
-
 use bpfbin_tests::{
     columns,
     histogram::{histograms, total},
-    Traced, run, unique_path,
+    run,
+    window::{Window, run_in_window},
 };
 
 /// Each numbered IRQ of /proc/interrupts: its count per CPU and the rest of
 /// its line, which ends in the names of its handlers.
-fn interrupts() -> Vec<(Vec<u64>, String)> {
+type Interrupts = Vec<(Vec<u64>, String)>;
+
+fn interrupts() -> Interrupts {
     let text = std::fs::read_to_string("/proc/interrupts").unwrap();
     let mut lines = text.lines();
     let cpus = lines.next().unwrap().split_whitespace().count();
@@ -34,7 +32,7 @@ fn interrupts() -> Vec<(Vec<u64>, String)> {
 
 /// How often the IRQs of handler `name` fired between `before` and `after`
 /// on `cpu` (all CPUs for None).
-fn fired(before: &[(Vec<u64>, String)], after: &[(Vec<u64>, String)], name: &str, cpu: Option<usize>) -> u64 {
+fn fired(before: &Interrupts, after: &Interrupts, name: &str, cpu: Option<usize>) -> u64 {
     let handles = |rest: &str| {
         rest.ends_with(&format!(" {name}")) || rest.contains(&format!(" {name},")) || rest.contains(&format!(", {name}"))
     };
@@ -50,7 +48,7 @@ fn fired(before: &[(Vec<u64>, String)], after: &[(Vec<u64>, String)], name: &str
 }
 
 /// The handler whose IRQ fired most between `before` and `after`, and on which CPU mostly.
-fn busiest(before: &[(Vec<u64>, String)], after: &[(Vec<u64>, String)]) -> (String, usize) {
+fn busiest(before: &Interrupts, after: &Interrupts) -> (String, usize) {
     let (counts, rest) = after
         .iter()
         .max_by_key(|(counts, rest)| {
@@ -63,61 +61,9 @@ fn busiest(before: &[(Vec<u64>, String)], after: &[(Vec<u64>, String)]) -> (Stri
     (rest.rsplit([' ', ',']).next().unwrap().to_owned(), cpu)
 }
 
-/// A shell writing and fsyncing a small file in a loop: disk interrupts.
-struct DiskWrites(Child, std::path::PathBuf);
-
-impl DiskWrites {
-    fn start() -> Self {
-        let path = unique_path("hardirqs");
-        let script = format!("while :; do dd if=/dev/zero of={} bs=4k count=8 conv=fsync 2>/dev/null; done", path.display());
-        let child = Command::new("sh").args(["-c", &script]).stdin(Stdio::null()).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-        Self(child, path)
-    }
-}
-
-impl Drop for DiskWrites {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        let _ = std::fs::remove_file(&self.1);
-    }
-}
-
-/// /proc/interrupts around a run of hardirqs: `outer` from before it
-/// started to after it ended, `inner` over the second after it attached,
-/// inside its first interval.
-struct Window {
-    outer: [Vec<(Vec<u64>, String)>; 2],
-    inner: [Vec<(Vec<u64>, String)>; 2],
-}
-
-impl Window {
-    /// How often handler `name`'s IRQ fired (on `cpu`) at most and at least
-    /// while traced. The least allows a tenth missed: a tracepoint's program
-    /// does not run for an IRQ that comes while its CPU runs a BPF program
-    /// (the kernel's bpf_prog_active), as other tests' tools do meanwhile.
-    fn fired(&self, name: &str, cpu: Option<usize>) -> (u64, u64) {
-        let least = fired(&self.inner[0], &self.inner[1], name, cpu);
-        (fired(&self.outer[0], &self.outer[1], name, cpu), least - least / 10)
-    }
-}
-
-/// Runs hardirqs to its end under disk writes; its stdout lines, and
-/// /proc/interrupts around it. Give it an interval of 3 s: the second watched
-/// must end well inside the first, on a busy machine too.
-fn hardirqs(args: &[&str]) -> (Vec<String>, Window) {
-    let _writes = DiskWrites::start();
-    let outer_before = interrupts();
-    let traced = Traced::start("hardirqs", args);
-    let inner_before = interrupts();
-    std::thread::sleep(Duration::from_secs(1));
-    let inner_after = interrupts();
-    let done = traced.wait();
-    let outer_after = interrupts();
-    assert!(done.status.success(), "{args:?}: {}", done.stderr);
-    assert!(done.stderr.is_empty(), "{}", done.stderr);
-    (done.stdout, Window { outer: [outer_before, outer_after], inner: [inner_before, inner_after] })
+/// Runs hardirqs (give it an interval of 3 s) with /proc/interrupts around it.
+fn hardirqs(args: &[&str]) -> (Vec<String>, Window<Interrupts>) {
+    run_in_window("hardirqs", args, interrupts)
 }
 
 #[test]
@@ -132,7 +78,7 @@ fn totals_per_handler_match_proc_interrupts() {
         let (count, total, max): (u64, u64, u64) = (count.parse().unwrap(), total.parse().unwrap(), max.parse().unwrap());
         assert_eq!(*row, format!("{name:<33} {count:>11} {total:>11} {max:>9}"), "{out:#?}");
         assert!(count >= 1 && total >= max, "{row}");
-        let (most, least) = window.fired(name, None);
+        let (most, least) = window.bounds(|before, after| fired(before, after, name, None));
         assert!((least..=most).contains(&count), "{name}: {count} runs, fired {least} to {most} times: {out:#?}");
     }
     let (name, _) = busiest(&window.inner[0], &window.inner[1]);
@@ -149,7 +95,7 @@ fn histograms_per_cpu_in_nanoseconds() {
     for (above, counts) in &hists {
         let [_, _, cpu, _, _, name] = columns(above)[..] else { panic!("{above:?}") };
         assert_eq!(*above, format!("cpu = {cpu} hardirq = {name}"));
-        let (most, least) = window.fired(name, Some(cpu.parse().unwrap()));
+        let (most, least) = window.bounds(|before, after| fired(before, after, name, Some(cpu.parse().unwrap())));
         assert!((least..=most).contains(&total(counts)), "{above}: {counts:?}, fired {least} to {most} times");
     }
     // Every line is a histogram, its header, or the time above them.
@@ -170,7 +116,7 @@ fn one_cpu_only() {
         let [handler, count, _, _, on] = columns(row)[..] else { panic!("{row:?}") };
         assert_eq!(on, cpu.to_string(), "{out:#?}");
         assert!(row.ends_with(&format!(" {cpu:>3}")), "{row:?}");
-        let (most, least) = window.fired(handler, Some(cpu));
+        let (most, least) = window.bounds(|before, after| fired(before, after, handler, Some(cpu)));
         assert!((least..=most).contains(&count.parse().unwrap()), "{handler}: fired {least} to {most}: {out:#?}");
     }
     assert!(out[3..].iter().any(|r| columns(r)[0] == name), "no {name} on CPU {cpu}: {out:#?}");

@@ -3,22 +3,20 @@
 //! tracepoints. Timer softirqs run on every tick; a shell writing and
 //! fsyncing a file raises block softirqs too.
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
-
 use bpfbin_tests::{
-    Traced, columns,
+    columns,
     histogram::{histograms, total},
-    run, unique_path,
+    run,
+    window::{Window, run_in_window},
 };
 
 /// The vectors in the kernel's order, as softirqs names them.
 const VECTORS: [&str; 10] = ["hi", "timer", "net_tx", "net_rx", "block", "irq_poll", "tasklet", "sched", "hrtimer", "rcu"];
 
 /// /proc/softirqs: each vector's runs per CPU, by its lower-case name.
-fn softirq_counts() -> Vec<(String, Vec<u64>)> {
+type SoftirqCounts = Vec<(String, Vec<u64>)>;
+
+fn softirq_counts() -> SoftirqCounts {
     let text = std::fs::read_to_string("/proc/softirqs").unwrap();
     text.lines()
         .skip(1)
@@ -29,66 +27,18 @@ fn softirq_counts() -> Vec<(String, Vec<u64>)> {
         .collect()
 }
 
-/// /proc/softirqs around a run of softirqs: `outer` from before it started
-/// to after it ended, `inner` over the second after it attached, inside its
-/// first interval.
-struct Window {
-    outer: [Vec<(String, Vec<u64>)>; 2],
-    inner: [Vec<(String, Vec<u64>)>; 2],
+/// Runs softirqs (give it an interval of 3 s) with /proc/softirqs around it.
+fn softirqs(args: &[&str]) -> (Vec<String>, Window<SoftirqCounts>) {
+    run_in_window("softirqs", args, softirq_counts)
 }
 
-impl Window {
-    /// How often `vector` ran (on `cpu`) at most and at least while traced.
-    /// The least allows a tenth missed: a tracepoint's program does not run
-    /// while its CPU runs another BPF program (the kernel's bpf_prog_active).
-    fn ran(&self, vector: &str, cpu: Option<usize>) -> (u64, u64) {
-        let delta = |[before, after]: &[Vec<(String, Vec<u64>)>; 2]| {
-            let sum = |counts: &[(String, Vec<u64>)]| {
-                let counts = &counts.iter().find(|(name, _)| name == vector).unwrap().1;
-                cpu.map_or_else(|| counts.iter().sum(), |cpu| counts[cpu])
-            };
-            sum(after) - sum(before)
-        };
-        let least = delta(&self.inner);
-        (delta(&self.outer), least - least / 10)
-    }
-}
-
-/// A shell writing and fsyncing a small file in a loop: block softirqs.
-struct DiskWrites(Child, std::path::PathBuf);
-
-impl DiskWrites {
-    fn start() -> Self {
-        let path = unique_path("softirqs");
-        let script = format!("while :; do dd if=/dev/zero of={} bs=4k count=8 conv=fsync 2>/dev/null; done", path.display());
-        let child = Command::new("sh").args(["-c", &script]).stdin(Stdio::null()).spawn().unwrap();
-        Self(child, path)
-    }
-}
-
-impl Drop for DiskWrites {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        let _ = std::fs::remove_file(&self.1);
-    }
-}
-
-/// Runs softirqs to its end under disk writes; its stdout lines, and
-/// /proc/softirqs around it. Give it an interval of 3 s: the second watched
-/// must end well inside the first, on a busy machine too.
-fn softirqs(args: &[&str]) -> (Vec<String>, Window) {
-    let _writes = DiskWrites::start();
-    let outer_before = softirq_counts();
-    let traced = Traced::start("softirqs", args);
-    let inner_before = softirq_counts();
-    std::thread::sleep(Duration::from_secs(1));
-    let inner_after = softirq_counts();
-    let done = traced.wait();
-    let outer_after = softirq_counts();
-    assert!(done.status.success(), "{args:?}: {}", done.stderr);
-    assert!(done.stderr.is_empty(), "{}", done.stderr);
-    (done.stdout, Window { outer: [outer_before, outer_after], inner: [inner_before, inner_after] })
+/// How often `vector` ran between `before` and `after` on `cpu` (all CPUs for None).
+fn ran(before: &SoftirqCounts, after: &SoftirqCounts, vector: &str, cpu: Option<usize>) -> u64 {
+    let sum = |counts: &SoftirqCounts| {
+        let counts = &counts.iter().find(|(name, _)| name == vector).unwrap().1;
+        cpu.map_or_else(|| counts.iter().sum(), |cpu| counts[cpu])
+    };
+    sum(after) - sum(before)
 }
 
 /// `names` are known vectors, in the kernel's order.
@@ -108,14 +58,14 @@ fn totals_and_counts_per_vector() {
         let [name, total, count] = columns(row)[..] else { panic!("{row:?}: {out:#?}") };
         let (total, count): (u64, u64) = (total.parse().unwrap(), count.parse().unwrap());
         assert_eq!(*row, format!("{name:<16} {total:>11}  {count:>11}"), "{out:#?}");
-        let (most, least) = window.ran(name, None);
+        let (most, least) = window.bounds(|before, after| ran(before, after, name, None));
         assert!((least..=most).contains(&count), "{name}: {count} runs, ran {least} to {most} times: {out:#?}");
     }
     let names: Vec<&str> = rows.iter().map(|r| columns(r)[0]).collect();
     assert_kernel_order(&names);
     // Every vector that ran while surely traced has its row.
     for vector in VECTORS {
-        if window.ran(vector, None).1 > 0 {
+        if window.bounds(|before, after| ran(before, after, vector, None)).1 > 0 {
             assert!(names.contains(&vector), "no {vector}: {out:#?}");
         }
     }
@@ -144,7 +94,7 @@ fn histograms_on_one_cpu() {
     let mut names = Vec::new();
     for (above, counts) in &hists {
         let name = above.strip_prefix("softirq = ").unwrap_or_else(|| panic!("{above:?}"));
-        let (most, least) = window.ran(name, Some(0));
+        let (most, least) = window.bounds(|before, after| ran(before, after, name, Some(0)));
         assert!((least..=most).contains(&total(counts)), "{name}: {counts:?}, ran {least} to {most} times on CPU 0");
         names.push(name);
     }
