@@ -163,6 +163,31 @@ fn by_process_shows_pid_and_comm() {
     assert!(rows[0][2].parse::<u64>().unwrap() >= 500, "{out:?}");
 }
 
+/// As libbpf-tools: -P names a process by its group leader's comm, found
+/// through BTF, even when only another thread makes the calls counted. The
+/// worker renames the main thread, then makes the getppid calls, under the
+/// inherited name "python3"; only those are counted (--syscall).
+#[test]
+fn by_process_names_the_group_leader() {
+    let script = "import os, threading, time\n\
+                  def work():\n    \
+                      time.sleep(0.2)\n    \
+                      with open(f'/proc/self/task/{os.getpid()}/comm', 'w') as comm:\n        \
+                          comm.write('renamed-leader')\n    \
+                      for _ in range(500):\n        \
+                          os.getppid()\n    \
+                      os._exit(0)\n\
+                  threading.Thread(target=work).start()\n\
+                  threading.Event().wait()\n";
+    let workload = Workload::new(script);
+    let pid = workload.pid();
+    let out = count(&["-P", "--syscall", "getppid"], workload);
+    let rows = table_rows(&out);
+    assert_eq!(rows.len(), 1, "only the traced process: {out:?}");
+    assert_eq!(rows[0][..2], [pid.to_string().as_str(), "renamed-leader"], "{out:?}");
+    assert!(rows[0][2].parse::<u64>().unwrap() >= 500, "{out:?}");
+}
+
 #[test]
 fn syscall_filter_counts_only_that_call() {
     let out = count(&["--syscall", "getppid"], Workload::new(&getppid_script(200, true)));

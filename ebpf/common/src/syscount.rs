@@ -32,7 +32,14 @@ pub struct Config {
     pub enter_id: FieldOffset,
     pub exit_id: FieldOffset,
     pub exit_ret: FieldOffset,
+    /// With `-P`, `task_struct.group_leader` and `task_struct.comm` from
+    /// BTF, to name a process as libbpf-tools does; 0 without BTF.
+    pub task_group_leader: u16,
+    pub task_comm: u16,
 }
+
+/// The members `-P` reads for a process's name: `current->group_leader->comm`.
+pub const LEADER_COMM: [(&str, &str); 2] = [("task_struct", "group_leader"), ("task_struct", "comm")];
 
 /// One entry of the counting map, keyed by syscall number or by process.
 #[repr(C)]

@@ -13,13 +13,13 @@ use core::intrinsics::{AtomicOrdering, atomic_xadd};
 use aya_ebpf::{
     Global,
     bindings::BPF_NOEXIST,
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_kernel_buf},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    kernel::read_long,
+    kernel::{current_task, read_long, read_pointer},
     syscount::{Config, Counts, MAX_ENTRIES},
 };
 
@@ -37,6 +37,8 @@ static CONFIG: Global<Config> = Global::new(Config {
     enter_id: 0,
     exit_id: 0,
     exit_ret: 0,
+    task_group_leader: 0,
+    task_comm: 0,
 });
 
 /// Entry time of each thread's current syscall, with `-L`.
@@ -110,11 +112,19 @@ pub fn sys_exit(ctx: TracePointContext) -> u32 {
         if config.latency != 0 {
             atomic_xadd::<u64, u64, { AtomicOrdering::Relaxed }>(&raw mut (*counts).total_ns, latency);
         }
-        // The process's name is its main thread's: libbpf-tools reads the
-        // group leader's comm, which needs BTF; the main thread's own calls
-        // give it without, and another thread's name stands in until then.
-        if config.by_process != 0 && (pid == tid || (*counts).comm[0] == 0) {
-            (*counts).comm = bpf_get_current_comm().unwrap_or_default();
+        // The process's name is its group leader's comm, read at every call
+        // as libbpf-tools does (an exec renames it). Without BTF to find it,
+        // the main thread's own calls give it, and another thread's name
+        // stands in until then.
+        if config.by_process != 0 {
+            if config.task_comm != 0 {
+                if let Ok(leader) = read_pointer(current_task(), config.task_group_leader) {
+                    let comm = (leader + config.task_comm as u64) as *const u8;
+                    let _ = bpf_probe_read_kernel_buf(comm, &mut (*counts).comm);
+                }
+            } else if pid == tid || (*counts).comm[0] == 0 {
+                (*counts).comm = bpf_get_current_comm().unwrap_or_default();
+            }
         }
     }
     0

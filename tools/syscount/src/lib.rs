@@ -12,6 +12,7 @@ use bpfbin::{
     args::positive,
     decimal::Fixed,
     event_loop::{sleep_until, stop_on_signals},
+    layout::{offsets, open_btf},
     load::{attach_tracepoint, load},
     maps::{set_cgroup, take_all, take_hash_map},
     output::{Output, write_error},
@@ -19,7 +20,7 @@ use bpfbin::{
     time::{local_hms, unix_micros},
     tracefs::Tracefs,
 };
-use bpfbin_common::syscount::{Config, Counts};
+use bpfbin_common::syscount::{Config, Counts, LEADER_COMM};
 
 // The syscall numbers of the architecture this binary runs on: the kernel
 // reports its own architecture's (a 64-bit kernel running this 32-bit binary
@@ -148,6 +149,7 @@ fn run() -> Result<()> {
         return out.flush();
     }
 
+    let [task_group_leader, task_comm] = if args.process { leader_comm() } else { [0; 2] };
     let tracefs = Tracefs::open()?;
     let enter = tracefs.format("raw_syscalls", "sys_enter")?;
     let exit = tracefs.format("raw_syscalls", "sys_exit")?;
@@ -164,6 +166,8 @@ fn run() -> Result<()> {
         enter_id: enter.require("id", "raw_syscalls:sys_enter")?,
         exit_id: exit.require("id", "raw_syscalls:sys_exit")?,
         exit_ret: exit.require("ret", "raw_syscalls:sys_exit")?,
+        task_group_leader,
+        task_comm,
     };
 
     let mut ebpf = load(OBJECT, &config, None)?;
@@ -213,6 +217,15 @@ fn run() -> Result<()> {
 }
 
 /// Most calls first, or with `-L` most time; ties by key, so the order is stable.
+/// Where `-P` finds a process's name, `current->group_leader->comm`, from
+/// the kernel's BTF; zeros without it, which leave the main thread's comm.
+fn leader_comm() -> [u16; 2] {
+    open_btf(None).and_then(|mut btf| offsets(&mut btf, &LEADER_COMM)).unwrap_or_else(|err| {
+        log::debug!("-P names each process by its main thread: {}", err.message().unwrap_or_default());
+        [0; 2]
+    })
+}
+
 fn sort(rows: &mut [(u32, Counts)], by_time: bool) {
     let weight = |counts: &Counts| if by_time { counts.total_ns } else { counts.count };
     rows.sort_unstable_by(|(a, a_counts), (b, b_counts)| weight(b_counts).cmp(&weight(a_counts)).then(a.cmp(b)));
