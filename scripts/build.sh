@@ -56,7 +56,10 @@ for arch in $arches; do
         # code std otherwise keeps for it: ~100 KB per tool. Nothing unwinds
         # then, so no unwind tables (.eh_frame: ~70 KB per tool on x86_64 and
         # aarch64, .ARM.exidx ~13 KB on armv7), and no panic locations (~2 KB).
-        flags="-Zunstable-options -Cpanic=immediate-abort -Cforce-unwind-tables=no -Zlocation-detail=none"
+        # `{:?}` prints nothing (~28 KB on aarch64, mostly aya's derived Debug
+        # kept alive by its debug logs): what a person typed is quoted with
+        # bpfbin::text::quoted, and only -v's aya lines lose detail.
+        flags="-Zunstable-options -Cpanic=immediate-abort -Cforce-unwind-tables=no -Zlocation-detail=none -Zfmt-debug=none"
     fi
     if [ ! -d "$(rustc --print sysroot)/lib/rustlib/$RUST_TARGET" ]; then
         # No rustup std, so no crt objects nor libc.a: use setup.sh's sysroot.

@@ -5,13 +5,17 @@
 
 use std::{
     ffi::OsString,
+    os::unix::ffi::OsStrExt,
     str::FromStr,
     sync::atomic::{AtomicBool, Ordering},
 };
 
 use argh::{EarlyExit, FromArgs};
 
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    text::quoted,
+};
 
 /// Parses this process's arguments. `with_value` lists the short options that
 /// take a value (e.g. "dnptu"); other letters in a cluster are switches.
@@ -21,7 +25,7 @@ pub fn parse<T: FromArgs>(with_value: &str) -> Result<T> {
     let mut raw = tool_args();
     let program = raw.next().map(program_name).unwrap_or_default();
     let words = raw
-        .map(|arg| arg.into_string().map_err(|arg| Error::usage(format!("argument is not valid UTF-8: {arg:?}"))))
+        .map(|arg| arg.into_string().map_err(|arg| Error::usage(format!("argument is not valid UTF-8: {}", quoted(arg.as_bytes())))))
         .collect::<Result<Vec<_>>>()?;
     parse_from(&program, &words, with_value)
 }

@@ -16,7 +16,7 @@ use bpfbin_common::{
     tracepoint::ABSENT,
 };
 
-use crate::{Error, Result, btf::Btf, layout::offsets, load::attach_tracepoint, tracefs::Tracefs};
+use crate::{Error, Result, btf::Btf, layout::offsets, load::attach_tracepoint, text::quoted, tracefs::Tracefs};
 
 const CATEGORY: &str = "sock";
 const TRACEPOINT: &str = "inet_sock_set_state";
@@ -176,7 +176,7 @@ pub fn ports(value: &str) -> std::result::Result<Vec<u16>, String> {
         .split(',')
         .map(|port| match port.parse::<u16>() {
             Ok(port) if port > 0 => Ok(port),
-            _ => Err(format!("invalid port {port:?}: expected 1 to 65535")),
+            _ => Err(format!("invalid port {}: expected 1 to 65535", quoted(port.as_bytes()))),
         })
         .collect::<std::result::Result<Vec<u16>, String>>()?;
     if ports.len() > MAX_PORTS as usize {

@@ -24,6 +24,18 @@ pub fn write_text(out: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
     write_escaped(out, bytes, false)
 }
 
+/// `bytes` in double quotes, escaped as `write_text` does: how an error
+/// message shows what a person typed (the tools' `{:?}` prints nothing, see
+/// scripts/build.sh).
+pub fn quoted(bytes: &[u8]) -> String {
+    let mut out = Vec::with_capacity(bytes.len() + 2);
+    out.push(b'"');
+    // Writing to a Vec cannot fail, and every invalid byte is escaped.
+    let _ = write_text(&mut out, bytes);
+    out.push(b'"');
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Writes `bytes` as a JSON string, quotes included. Control characters are
 /// escaped and invalid UTF-8 becomes U+FFFD, so the output is valid JSON and
 /// safe on a terminal.
@@ -73,6 +85,12 @@ fn write_escaped(out: &mut impl Write, bytes: &[u8], json: bool) -> io::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_text_is_escaped_between_quotes() {
+        assert_eq!(quoted(b"80x"), r#""80x""#);
+        assert_eq!(quoted(b"a\n\x1b[2J\xff"), r#""a\n\x1b[2J\xff""#);
+    }
 
     fn text(bytes: &[u8]) -> String {
         let mut out = Vec::new();

@@ -13,7 +13,7 @@ use bpfbin::{
     maps::set_cgroup,
     output::Output,
     release::kernel_version,
-    text::{c_str, write_json_str, write_text},
+    text::{c_str, quoted, write_json_str, write_text},
     time::{local_hms, unix_micros},
     usersyms::{Process, UserSymbols},
 };
@@ -109,7 +109,7 @@ fn unique(value: &str) -> std::result::Result<u32, String> {
     match value {
         "pid" => Ok(UNIQUE_PID),
         "cgroup" => Ok(UNIQUE_CGROUP),
-        _ => Err(format!("unknown unique type {value:?}: pid or cgroup")),
+        _ => Err(format!("unknown unique type {}: pid or cgroup", quoted(value.as_bytes()))),
     }
 }
 

@@ -10,7 +10,7 @@ use bpfbin::{
     event_loop::{Events, read_record},
     load::{attach_tracepoint, load},
     output::Output,
-    text::{c_str, write_json_str, write_text},
+    text::{c_str, quoted, write_json_str, write_text},
     time::{local_hms, unix_micros},
     tracefs::Tracefs,
 };
@@ -56,7 +56,7 @@ struct Args {
 fn signal_set(value: &str) -> std::result::Result<u32, String> {
     value.split(',').try_fold(0, |mask, sig| match sig.parse::<u32>() {
         Ok(n @ 1..=31) => Ok(mask | 1 << (n - 1)),
-        _ => Err(format!("invalid signal {sig:?}: expected numbers from 1 to 31 separated by commas")),
+        _ => Err(format!("invalid signal {}: expected numbers from 1 to 31 separated by commas", quoted(sig.as_bytes()))),
     })
 }
 
