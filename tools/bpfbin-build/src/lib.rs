@@ -11,6 +11,8 @@
 //! `BPFBIN_EBPF_DIR` to a folder of prebuilt objects, one file per tool, as
 //! `scripts/build.sh` leaves them in `dist/<target>/ebpf/`.
 
+mod line_info;
+
 use std::{
     env, fs,
     path::{Path, PathBuf},
@@ -92,8 +94,16 @@ fn try_embed(tool: &str) -> Result<(), String> {
 
 /// Copies the object without its DWARF, about 80% of it: bpf-linker needs
 /// DWARF to write BTF, but once written aya loads only the programs, maps and
-/// BTF (`.BTF`, `.BTF.ext`), which `--strip-debug` keeps.
+/// BTF (`.BTF`, `.BTF.ext`), which `--strip-debug` keeps. The BTF loses its
+/// line info too (`line_info`), and both their relocations, which only a
+/// linker reads (llvm-objcopy would also break `.rel.BTF` when `.BTF` is
+/// replaced).
 fn strip_debug(from: &Path, to: &Path) -> Result<(), String> {
+    let object = fs::read(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    let (btf, ext) = line_info::strip_object(&object).map_err(|e| format!("{}: {e}", from.display()))?;
+    let (btf_file, ext_file) = (to.with_extension("BTF"), to.with_extension("BTF.ext"));
+    fs::write(&btf_file, btf).map_err(|e| format!("{}: {e}", btf_file.display()))?;
+    fs::write(&ext_file, ext).map_err(|e| format!("{}: {e}", ext_file.display()))?;
     // rustc ships rust-objcopy (LLVM's objcopy) in its sysroot for `-C strip`.
     let sysroot = Command::new("rustup")
         .args(["run", TOOLCHAIN, "rustc", "--print", "sysroot"])
@@ -102,7 +112,9 @@ fn strip_debug(from: &Path, to: &Path) -> Result<(), String> {
     let sysroot = String::from_utf8(sysroot.stdout).map_err(|_| "rustc's sysroot is not UTF-8".to_owned())?;
     let objcopy = Path::new(sysroot.trim()).join("lib/rustlib").join(var("HOST")?).join("bin/rust-objcopy");
     let status = Command::new(&objcopy)
-        .arg("--strip-debug")
+        .args(["--strip-debug", "--remove-section=.rel.BTF", "--remove-section=.rel.BTF.ext"])
+        .arg(format!("--update-section=.BTF={}", btf_file.display()))
+        .arg(format!("--update-section=.BTF.ext={}", ext_file.display()))
         .args([from, to])
         .status()
         .map_err(|e| format!("{}: {e}", objcopy.display()))?;
