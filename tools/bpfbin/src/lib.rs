@@ -14,6 +14,7 @@ pub mod inet;
 pub mod kallsyms;
 pub mod layout;
 pub mod load;
+pub mod mapped;
 pub mod maps;
 pub mod output;
 pub mod proc_maps;

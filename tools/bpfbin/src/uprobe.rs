@@ -10,18 +10,19 @@ use object::{Architecture, Object, ObjectSection, ObjectSymbol, SymbolKind};
 
 use crate::{
     error::{Error, Result},
+    mapped::MappedFile,
     proc_maps::{self, Mapping},
 };
 
 /// An ELF file read into memory, to look its functions up.
 pub struct Elf {
     path: PathBuf,
-    data: Vec<u8>,
+    data: MappedFile,
 }
 
 impl Elf {
     pub fn open(path: &Path) -> Result<Self> {
-        let data = fs::read(path).map_err(|err| Error::context(format_args!("reading {}", path.display()), err))?;
+        let data = MappedFile::open(path).map_err(|err| Error::context(format_args!("reading {}", path.display()), err))?;
         let elf = Self { path: path.to_owned(), data };
         elf.parse()?;
         Ok(elf)

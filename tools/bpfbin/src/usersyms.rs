@@ -2,11 +2,14 @@
 //! (capable -U) by the file each falls in (`/proc/PID/maps`) and that ELF
 //! file's function symbols, read once per file.
 
-use std::{collections::HashMap, fs};
+use std::{collections::HashMap, path::Path};
 
 use object::{Architecture, Endianness, Object, ObjectSegment, ObjectSymbol, SymbolKind, read::elf::ElfFile};
 
-use crate::proc_maps::{self, Mapping};
+use crate::{
+    mapped::MappedFile,
+    proc_maps::{self, Mapping},
+};
 
 /// The ELF class of this tool's own processes: parsing only it keeps the
 /// other class's code out of the binary (a 32-bit process on a 64-bit
@@ -66,7 +69,7 @@ struct FileSymbols {
 
 impl FileSymbols {
     fn read(path: &str) -> Option<Self> {
-        let data = fs::read(path).ok()?;
+        let data = MappedFile::open(Path::new(path)).ok()?;
         let file = NativeElf::parse(&*data).ok()?;
         let segments = file
             .segments()
