@@ -6,13 +6,6 @@
 //! start sector (see `StartKey`), with offsets from tracefs, so no BTF.
 #![no_std]
 #![no_main]
-// The BPF target has no compare-and-swap, so core's atomic types lack
-// fetch_add; the intrinsic becomes BPF's atomic add (libbpf-tools'
-// __sync_fetch_and_add).
-#![feature(core_intrinsics)]
-#![allow(internal_features)]
-
-use core::intrinsics::{AtomicOrdering, atomic_xadd};
 
 use aya_ebpf::{
     Global,
@@ -25,6 +18,7 @@ use aya_ebpf::{
 use bpfbin_common::{
     biolatency::{Config, Fields, Hist, HistKey, MAX_ENTRIES, MAX_SLOTS, RWBS_LEN, StartKey},
     histogram::slot,
+    kernel::{atomic_add, value_or_insert},
 };
 
 const NO_FIELDS: Fields = Fields { dev: 0, sector: 0, rwbs: 0 };
@@ -119,20 +113,12 @@ pub fn block_rq_complete(ctx: TracePointContext) -> u32 {
     if config.per_flag != 0 {
         hkey.rwbs = read(&ctx, config.complete.rwbs).unwrap_or_default();
     }
-    let hist = match HISTS.get_ptr_mut(&hkey) {
-        Some(hist) => hist,
-        None => {
-            // Another CPU may insert the same key first: then use its entry.
-            let _ = HISTS.insert(&hkey, &Hist::default(), BPF_NOEXIST as u64);
-            let Some(hist) = HISTS.get_ptr_mut(&hkey) else { return 0 };
-            hist
-        }
-    };
+    let Some(hist) = value_or_insert(&HISTS, &hkey, &Hist::default()) else { return 0 };
     let value = if config.milliseconds != 0 { delta / 1_000_000 } else { delta / 1000 };
     // SAFETY: a live map value; the slots are only ever added to atomically.
     unsafe {
         if let Some(count) = (*hist).slots.get_mut(slot(value, MAX_SLOTS)) {
-            atomic_xadd::<u32, u32, { AtomicOrdering::Relaxed }>(count, 1);
+            atomic_add(count, 1);
         }
     }
     0

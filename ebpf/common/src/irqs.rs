@@ -80,18 +80,18 @@ user_pod!(Info, IrqKey, HardirqStart, Config);
 
 #[cfg(feature = "kernel")]
 mod kernel {
-    use core::intrinsics::{AtomicOrdering, atomic_xadd};
-
     use aya_ebpf::{
         EbpfContext,
-        bindings::BPF_NOEXIST,
         helpers::{bpf_get_smp_processor_id, bpf_ktime_get_ns, bpf_probe_read_kernel_str_bytes},
         maps::HashMap,
         programs::TracePointContext,
     };
 
     use super::{ANY_CPU, Config, Info, MAX_SLOTS};
-    use crate::histogram::slot;
+    use crate::{
+        histogram::slot,
+        kernel::{atomic_add, value_or_insert},
+    };
 
     /// Whether this CPU passes the CPU filter.
     pub fn on_target_cpu(config: &Config) -> bool {
@@ -121,25 +121,17 @@ mod kernel {
     /// adds, as other CPUs may run a handler of the same name; the maximum
     /// is a plain store, as libbpf-tools keeps it (a race may lose one).
     pub fn record<K>(config: &Config, infos: &HashMap<K, Info>, key: &K, ns: u64) {
-        let info = match infos.get_ptr_mut(key) {
-            Some(info) => info,
-            None => {
-                // Another CPU may insert the same key first: then use its entry.
-                let _ = infos.insert(key, &Info::default(), BPF_NOEXIST as u64);
-                let Some(info) = infos.get_ptr_mut(key) else { return };
-                info
-            }
-        };
+        let Some(info) = value_or_insert(infos, key, &Info::default()) else { return };
         let time = if config.nanoseconds != 0 { ns } else { ns / 1000 };
         // SAFETY: a live map value; counters are only ever added to atomically.
         unsafe {
-            atomic_xadd::<u64, u64, { AtomicOrdering::Relaxed }>(&raw mut (*info).count, 1);
+            atomic_add(&raw mut (*info).count, 1);
             if config.distributed != 0 {
                 if let Some(count) = (*info).slots.get_mut(slot(time, MAX_SLOTS)) {
-                    atomic_xadd::<u32, u32, { AtomicOrdering::Relaxed }>(count, 1);
+                    atomic_add(count, 1);
                 }
             } else {
-                atomic_xadd::<u64, u64, { AtomicOrdering::Relaxed }>(&raw mut (*info).total_time, time);
+                atomic_add(&raw mut (*info).total_time, time);
                 if time > (*info).max_time {
                     (*info).max_time = time;
                 }

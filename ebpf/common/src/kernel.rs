@@ -1,10 +1,13 @@
 //! Kernel-side helpers shared by the eBPF programs.
 
+use core::intrinsics::{AtomicOrdering, atomic_xadd};
+
 use aya_ebpf::{
+    bindings::BPF_NOEXIST,
     helpers::{
         bpf_get_current_task, bpf_probe_read_kernel, bpf_probe_read_kernel_str_bytes, bpf_probe_read_user,
     },
-    maps::PerCpuArray,
+    maps::{HashMap, PerCpuArray},
     programs::{ProbeContext, RetProbeContext, TracePointContext},
 };
 
@@ -69,6 +72,29 @@ macro_rules! cgroup_filter {
             !on || CGROUPS.current_task_under_cgroup(0) == Ok(true)
         }
     };
+}
+
+/// The value of `key` in `map`, inserted as `initial` if absent: another CPU
+/// may insert the same key first, and then its entry is the one used.
+#[inline(always)]
+pub fn value_or_insert<K, V>(map: &HashMap<K, V>, key: &K, initial: &V) -> Option<*mut V> {
+    if let Some(value) = map.get_ptr_mut(key) {
+        return Some(value);
+    }
+    let _ = map.insert(key, initial, BPF_NOEXIST as u64);
+    map.get_ptr_mut(key)
+}
+
+/// Adds `n` to the counter at `counter` with BPF's atomic add, as
+/// libbpf-tools' `__sync_fetch_and_add`: the BPF target has no
+/// compare-and-swap, so core's atomic types lack `fetch_add`.
+///
+/// # Safety
+/// `counter` points into a live map value (`u32` or `u64`).
+#[inline(always)]
+pub unsafe fn atomic_add<T: Copy>(counter: *mut T, n: T) {
+    // SAFETY: as the caller promises.
+    unsafe { atomic_xadd::<T, T, { AtomicOrdering::Relaxed }>(counter, n) };
 }
 
 /// Counts an event that did not fit in the ring buffer, in the object's

@@ -4,17 +4,9 @@
 //! (uprobe, uretprobe).
 #![no_std]
 #![no_main]
-// The BPF target has no compare-and-swap, so core's atomic types lack
-// fetch_add; the intrinsic becomes BPF's atomic add (libbpf-tools'
-// __sync_fetch_and_add).
-#![feature(core_intrinsics)]
-#![allow(internal_features)]
-
-use core::intrinsics::{AtomicOrdering, atomic_xadd};
 
 use aya_ebpf::{
     Global,
-    bindings::BPF_NOEXIST,
     helpers::{bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{kprobe, kretprobe, map, uprobe, uretprobe},
     maps::HashMap,
@@ -23,6 +15,7 @@ use aya_ebpf::{
 use bpfbin_common::{
     funclatency::{Config, HIST, MAX_PIDS, MAX_SLOTS, MSEC, USEC},
     histogram::slot,
+    kernel::{atomic_add, value_or_insert},
 };
 
 #[unsafe(no_mangle)]
@@ -72,19 +65,11 @@ fn exit() {
         MSEC => ns / 1_000_000,
         _ => ns,
     };
-    let hist = match HISTS.get_ptr_mut(&HIST) {
-        Some(hist) => hist,
-        None => {
-            // Another CPU may insert it first: then use its entry.
-            let _ = HISTS.insert(&HIST, &[0; MAX_SLOTS], BPF_NOEXIST as u64);
-            let Some(hist) = HISTS.get_ptr_mut(&HIST) else { return };
-            hist
-        }
-    };
+    let Some(hist) = value_or_insert(&HISTS, &HIST, &[0; MAX_SLOTS]) else { return };
     // SAFETY: a live map value; the slots are only ever added to atomically.
     unsafe {
         if let Some(count) = (*hist).get_mut(slot(value, MAX_SLOTS)) {
-            atomic_xadd::<u32, u32, { AtomicOrdering::Relaxed }>(count, 1);
+            atomic_add(count, 1);
         }
     }
 }

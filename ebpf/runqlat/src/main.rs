@@ -8,17 +8,9 @@
 //! it is the current task, its tgid known and the rest readable.
 #![no_std]
 #![no_main]
-// The BPF target has no compare-and-swap, so core's atomic types lack
-// fetch_add; the intrinsic becomes BPF's atomic add (libbpf-tools'
-// __sync_fetch_and_add).
-#![feature(core_intrinsics)]
-#![allow(internal_features)]
-
-use core::intrinsics::{AtomicOrdering, atomic_xadd};
 
 use aya_ebpf::{
     Global,
-    bindings::BPF_NOEXIST,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{map, tracepoint},
     maps::HashMap,
@@ -27,7 +19,7 @@ use aya_ebpf::{
 use bpfbin_common::{
     TASK_COMM_LEN,
     histogram::slot,
-    kernel::{current_task, read_field, read_long, read_pointer},
+    kernel::{atomic_add, current_task, read_field, read_long, read_pointer, value_or_insert},
     runqlat::{ALL, Config, Hist, MAX_ENTRIES, MAX_SLOTS, PER_PIDNS, PER_PROCESS, PER_THREAD, PidnsWalk},
     tracepoint::FieldOffset,
 };
@@ -105,15 +97,7 @@ fn current_pidns(walk: &PidnsWalk) -> Result<u32, i32> {
 
 /// Adds a wait of `ns` to the histogram `key`, which is named `comm`.
 fn record(config: &Config, key: u32, comm: impl FnOnce() -> [u8; TASK_COMM_LEN], ns: u64) {
-    let hist = match HISTS.get_ptr_mut(&key) {
-        Some(hist) => hist,
-        None => {
-            // Another CPU may insert the same key first: then use its entry.
-            let _ = HISTS.insert(&key, &Hist::default(), BPF_NOEXIST as u64);
-            let Some(hist) = HISTS.get_ptr_mut(&key) else { return };
-            hist
-        }
-    };
+    let Some(hist) = value_or_insert(&HISTS, &key, &Hist::default()) else { return };
     let value = if config.milliseconds != 0 { ns / 1_000_000 } else { ns / 1000 };
     let at = slot(value, MAX_SLOTS);
     // SAFETY: a live map value; the slots are only ever added to atomically.
@@ -122,7 +106,7 @@ fn record(config: &Config, key: u32, comm: impl FnOnce() -> [u8; TASK_COMM_LEN],
             (*hist).comm = comm();
         }
         if let Some(count) = (*hist).slots.get_mut(at) {
-            atomic_xadd::<u32, u32, { AtomicOrdering::Relaxed }>(count, 1);
+            atomic_add(count, 1);
         }
     }
 }

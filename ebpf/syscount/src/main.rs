@@ -2,24 +2,16 @@
 //! by process, in `DATA`; with `-L` also time it from its entry.
 #![no_std]
 #![no_main]
-// The BPF target has no compare-and-swap, so core's atomic types lack
-// fetch_add; the intrinsic becomes BPF's atomic add (libbpf-tools'
-// __sync_fetch_and_add).
-#![feature(core_intrinsics)]
-#![allow(internal_features)]
-
-use core::intrinsics::{AtomicOrdering, atomic_xadd};
 
 use aya_ebpf::{
     Global,
-    bindings::BPF_NOEXIST,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_kernel_buf},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    kernel::{current_task, read_long, read_pointer},
+    kernel::{atomic_add, current_task, read_long, read_pointer, value_or_insert},
     syscount::{Config, Counts, MAX_ENTRIES},
 };
 
@@ -97,20 +89,12 @@ pub fn sys_exit(ctx: TracePointContext) -> u32 {
         let _ = START.remove(&tid);
     }
     let key = if config.by_process != 0 { pid } else { id as u32 };
-    let counts = match DATA.get_ptr_mut(&key) {
-        Some(counts) => counts,
-        None => {
-            // Another CPU may insert the same key first: then use its entry.
-            let _ = DATA.insert(&key, &Counts::default(), BPF_NOEXIST as u64);
-            let Some(counts) = DATA.get_ptr_mut(&key) else { return 0 };
-            counts
-        }
-    };
+    let Some(counts) = value_or_insert(&DATA, &key, &Counts::default()) else { return 0 };
     // SAFETY: a live map value; the counters are only ever added to atomically.
     unsafe {
-        atomic_xadd::<u64, u64, { AtomicOrdering::Relaxed }>(&raw mut (*counts).count, 1);
+        atomic_add(&raw mut (*counts).count, 1);
         if config.latency != 0 {
-            atomic_xadd::<u64, u64, { AtomicOrdering::Relaxed }>(&raw mut (*counts).total_ns, latency);
+            atomic_add(&raw mut (*counts).total_ns, latency);
         }
         // The process's name is its group leader's comm, read at every call
         // as libbpf-tools does (an exec renames it). Without BTF to find it,
