@@ -18,7 +18,7 @@ use aya_ebpf::{
 use bpfbin_common::{
     biolatency::{Config, Fields, Hist, HistKey, MAX_ENTRIES, MAX_SLOTS, RWBS_LEN, StartKey},
     histogram::slot,
-    kernel::{atomic_add, value_or_insert},
+    kernel::{atomic_add, read_record, value_or_insert},
 };
 
 const NO_FIELDS: Fields = Fields { dev: 0, sector: 0, rwbs: 0 };
@@ -50,13 +50,8 @@ static HISTS: HashMap<HistKey, Hist> = HashMap::with_max_entries(MAX_ENTRIES, 0)
 
 bpfbin_common::cgroup_filter!();
 
-fn read<T>(ctx: &TracePointContext, offset: u16) -> Option<T> {
-    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
-    unsafe { ctx.read_at::<T>(offset as usize) }.ok()
-}
-
 fn start_key(ctx: &TracePointContext, fields: &Fields) -> Option<StartKey> {
-    Some(StartKey { dev: read(ctx, fields.dev)?, _pad: 0, sector: read(ctx, fields.sector)? })
+    Some(StartKey { dev: read_record(ctx, fields.dev)?, _pad: 0, sector: read_record(ctx, fields.sector)? })
 }
 
 fn start(ctx: &TracePointContext, fields: &Fields, flags: u32) {
@@ -111,7 +106,7 @@ pub fn block_rq_complete(ctx: TracePointContext) -> u32 {
         hkey.dev = key.dev;
     }
     if config.per_flag != 0 {
-        hkey.rwbs = read(&ctx, config.complete.rwbs).unwrap_or_default();
+        hkey.rwbs = read_record(&ctx, config.complete.rwbs).unwrap_or_default();
     }
     let Some(hist) = value_or_insert(&HISTS, &hkey, &Hist::default()) else { return 0 };
     let value = if config.milliseconds != 0 { delta / 1_000_000 } else { delta / 1000 };

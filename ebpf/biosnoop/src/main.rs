@@ -18,7 +18,7 @@ use bpfbin_common::{
     TASK_COMM_LEN,
     biolatency::{Fields, MAX_ENTRIES, RWBS_LEN, StartKey},
     biosnoop::{Config, Event},
-    kernel::count_lost,
+    kernel::{count_lost, read_record},
 };
 
 const NO_FIELDS: Fields = Fields { dev: 0, sector: 0, rwbs: 0 };
@@ -72,17 +72,12 @@ fn now() -> u64 {
     unsafe { bpf_ktime_get_ns() }
 }
 
-fn read<T>(ctx: &TracePointContext, offset: u16) -> Option<T> {
-    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
-    unsafe { ctx.read_at::<T>(offset as usize) }.ok()
-}
-
 /// The request of this record, if it passes the filters.
 fn request(ctx: &TracePointContext, config: &Config, fields: &Fields) -> Option<StartKey> {
     if !in_cgroup(config.cgroup != 0) {
         return None;
     }
-    let key = StartKey { dev: read(ctx, fields.dev)?, _pad: 0, sector: read(ctx, fields.sector)? };
+    let key = StartKey { dev: read_record(ctx, fields.dev)?, _pad: 0, sector: read_record(ctx, fields.sector)? };
     (config.filter_dev == 0 || key.dev == config.dev).then_some(key)
 }
 
@@ -125,7 +120,7 @@ fn stage(ctx: &TracePointContext, fields: &Fields, issue: bool) {
     unsafe {
         if issue {
             (*stage).issue = ts;
-            (*stage).bytes = read(ctx, config.issue_bytes).unwrap_or(0);
+            (*stage).bytes = read_record(ctx, config.issue_bytes).unwrap_or(0);
         } else {
             (*stage).insert = ts;
         }
@@ -176,7 +171,7 @@ pub fn block_rq_complete(ctx: TracePointContext) -> u32 {
         bytes: stage.bytes,
         pid: who.map_or(0, |who| who.pid),
         dev: key.dev,
-        rwbs: read(&ctx, config.complete.rwbs).unwrap_or([0; RWBS_LEN]),
+        rwbs: read_record(&ctx, config.complete.rwbs).unwrap_or([0; RWBS_LEN]),
         inserted: inserted.into(),
         _pad: [0; 3],
     };

@@ -211,14 +211,9 @@ mod kernel {
 
     use super::{AF_INET, AF_INET6, Endpoints, FdWalk, IPPROTO_TCP, SetStateFields, SockOffsets};
     use crate::{
-        kernel::{current_task, read_field, read_pointer},
+        kernel::{Pointer, current_task, read_field, read_pointer, read_record, read_record_pointer},
         tracepoint::ABSENT,
     };
-
-    #[cfg(bpf_target_arch = "arm")]
-    type Pointer = u32;
-    #[cfg(not(bpf_target_arch = "arm"))]
-    type Pointer = u64;
 
     /// The small fields of one `inet_sock_set_state` record of a TCP
     /// socket, enough to decide whether it matters; `read_endpoints` reads
@@ -235,28 +230,23 @@ mod kernel {
         pub dport: u16,
     }
 
-    fn read<T>(ctx: &TracePointContext, offset: u16) -> Option<T> {
-        // SAFETY: the offset comes from this kernel's format file for this tracepoint.
-        unsafe { ctx.read_at::<T>(offset as usize) }.ok()
-    }
-
     /// The state change of a TCP socket; `None` for other protocols (SCTP
     /// and MPTCP fire it too), other families or an unreadable record.
     pub fn read_tcp_change(ctx: &TracePointContext, f: &SetStateFields) -> Option<Change> {
-        if read::<u16>(ctx, f.protocol)? != IPPROTO_TCP {
+        if read_record::<u16>(ctx, f.protocol)? != IPPROTO_TCP {
             return None;
         }
-        let family = read::<u16>(ctx, f.family)?;
+        let family = read_record::<u16>(ctx, f.family)?;
         if family != AF_INET && family != AF_INET6 {
             return None;
         }
         Some(Change {
-            skaddr: read::<Pointer>(ctx, f.skaddr)? as u64,
-            oldstate: read(ctx, f.oldstate)?,
-            newstate: read(ctx, f.newstate)?,
+            skaddr: read_record_pointer(ctx, f.skaddr)?,
+            oldstate: read_record(ctx, f.oldstate)?,
+            newstate: read_record(ctx, f.newstate)?,
             family,
-            sport: read(ctx, f.sport)?,
-            dport: read(ctx, f.dport)?,
+            sport: read_record(ctx, f.sport)?,
+            dport: read_record(ctx, f.dport)?,
         })
     }
 

@@ -1,12 +1,13 @@
 //! Kernel-side helpers shared by the eBPF programs.
 
+// `Long` and `Pointer` are 64-bit but on arm, where the casts widen them.
+#![allow(clippy::unnecessary_cast)]
+
 use core::intrinsics::{AtomicOrdering, atomic_xadd};
 
 use aya_ebpf::{
     bindings::BPF_NOEXIST,
-    helpers::{
-        bpf_get_current_task, bpf_probe_read_kernel, bpf_probe_read_kernel_str_bytes, bpf_probe_read_user,
-    },
+    helpers::{bpf_get_current_task, bpf_probe_read_kernel, bpf_probe_read_kernel_str_bytes, bpf_probe_read_user},
     maps::{HashMap, PerCpuArray},
     programs::{ProbeContext, RetProbeContext, TracePointContext},
 };
@@ -23,9 +24,9 @@ type Long = i32;
 #[cfg(not(bpf_target_arch = "arm"))]
 type Long = i64;
 #[cfg(bpf_target_arch = "arm")]
-type Pointer = u32;
+pub(crate) type Pointer = u32;
 #[cfg(not(bpf_target_arch = "arm"))]
-type Pointer = u64;
+pub(crate) type Pointer = u64;
 
 /// What every program object needs besides its programs: a panic handler
 /// (never reached: the verifier refuses code that could panic) and the GPL
@@ -108,8 +109,19 @@ pub fn count_lost(lost: &PerCpuArray<u64>) {
 
 /// Reads a `long` (a syscall argument or return value) from a tracepoint record.
 pub fn read_long(ctx: &TracePointContext, offset: FieldOffset) -> i64 {
-    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
-    unsafe { ctx.read_at::<Long>(offset as usize) }.map_or(0, |v| v as i64)
+    read_record::<Long>(ctx, offset).map_or(0, |v| v as i64)
+}
+
+/// Reads the field at `offset` of a tracepoint record, an offset from this
+/// kernel's format file for the tracepoint; `None` if the read fails.
+pub fn read_record<T>(ctx: &TracePointContext, offset: FieldOffset) -> Option<T> {
+    // SAFETY: a checked read of the record; a bad offset is an Err.
+    unsafe { ctx.read_at::<T>(offset as usize) }.ok()
+}
+
+/// Reads a pointer-typed field (such as a `skaddr`) from a tracepoint record.
+pub fn read_record_pointer(ctx: &TracePointContext, offset: FieldOffset) -> Option<u64> {
+    read_record::<Pointer>(ctx, offset).map(|p| p as u64)
 }
 
 /// Reads the `long` at a kernel address (a counter of a kernel variable).

@@ -13,26 +13,16 @@ use aya_ebpf::{
 };
 use bpfbin_common::{
     inet::{AF_INET, AF_INET6, SkSkbFields, SockOffsets, is_v4_mapped, read_addresses, read_sock_endpoints},
-    kernel::{count_lost, probe_arg, read_field},
+    kernel::{count_lost, probe_arg, read_field, read_record, read_record_pointer},
     tcpretrans::{Config, Event, LOSS_PROBE, RETRANSMIT},
     tracepoint::ABSENT,
 };
-
-#[cfg(bpf_target_arch = "arm")]
-type Pointer = u32;
-#[cfg(not(bpf_target_arch = "arm"))]
-type Pointer = u64;
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> =
     Global::new(Config { fields: SkSkbFields::UNSET, sock: SockOffsets::UNSET, family: 0, skb_seq: 0 });
 
 bpfbin_common::event_maps!(256 * 1024);
-
-fn read<T>(ctx: &TracePointContext, offset: u16) -> Option<T> {
-    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
-    unsafe { ctx.read_at::<T>(offset as usize) }.ok()
-}
 
 #[tracepoint]
 pub fn tcp_retransmit_skb(ctx: TracePointContext) -> u32 {
@@ -51,9 +41,10 @@ pub fn tcp_retransmit_skb(ctx: TracePointContext) -> u32 {
         // addresses are stored IPv4-mapped.
         if is_v4_mapped(&event.ends.saddr) { AF_INET } else { AF_INET6 }
     } else {
-        read(&ctx, f.family).unwrap_or(0)
+        read_record(&ctx, f.family).unwrap_or(0)
     };
-    let (Some(sport), Some(dport), Some(state)) = (read(&ctx, f.sport), read(&ctx, f.dport), read(&ctx, f.state))
+    let (Some(sport), Some(dport), Some(state)) =
+        (read_record(&ctx, f.sport), read_record(&ctx, f.dport), read_record(&ctx, f.state))
     else {
         entry.discard(0);
         return 0;
@@ -76,8 +67,8 @@ pub fn tcp_retransmit_skb(ctx: TracePointContext) -> u32 {
 
 /// The sequence number of the record's `skbaddr`, at `offset` in it.
 fn read_seq(ctx: &TracePointContext, skbaddr: u16, offset: u16) -> u32 {
-    match read::<Pointer>(ctx, skbaddr) {
-        Some(skb) if skb != 0 => read_field::<u32>(skb as u64, offset).unwrap_or(0),
+    match read_record_pointer(ctx, skbaddr) {
+        Some(skb) if skb != 0 => read_field::<u32>(skb, offset).unwrap_or(0),
         _ => 0,
     }
 }
