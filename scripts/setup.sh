@@ -55,10 +55,12 @@ command -v rustup >/dev/null || { say "rustup is required"; exit 1; }
 have=$(rustup component list --installed --toolchain "$toolchain" 2>/dev/null || true)
 if [ -z "$have" ]; then
     say "installing Rust $toolchain"
-    rustup toolchain install "$toolchain" --profile minimal --component rust-src \
+    rustup toolchain install "$toolchain" --profile minimal --component rust-src,clippy,rustfmt \
         --target "$(echo "$musl_targets" | tr ' ' ,)"
 else
-    echo "$have" | grep -q '^rust-src' || rustup component add --toolchain "$toolchain" rust-src
+    for c in rust-src clippy rustfmt; do
+        echo "$have" | grep -q "^$c" || rustup component add --toolchain "$toolchain" "$c"
+    done
     for t in $musl_targets; do
         echo "$have" | grep -q "^rust-std-$t\$" || rustup target add --toolchain "$toolchain" "$t"
     done

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The whole test suite, as CI runs it (.ci/run): set up this machine, build
 # every tool for every target, fetch (or build) the QEMU kernels, then
+#   0. rustfmt and clippy (scripts/lint.sh),
 #   1. unit tests and host integration tests (cargo test: the x86_64 tools
 #      attached to this machine's kernel, as root; the BTF reader against
 #      pahole on every kernel's BTF),
@@ -70,6 +71,7 @@ if [ -n "$qemu" ]; then
 fi
 
 export RUSTC_BOOTSTRAP=1
+suite "rustfmt and clippy" scripts/lint.sh
 suite "unit and host integration tests" cargo test
 suite "check-btf.sh" tests/check-btf/run.sh
 suite "kernel-btf.sh" tests/btf/run.sh

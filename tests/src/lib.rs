@@ -26,9 +26,9 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// The built binary of `tool` for this machine.
 pub fn tool(tool: &str) -> PathBuf {
-    let dist = std::env::var_os("BPFBIN_DIST").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist/x86_64-unknown-linux-musl")
-    });
+    let dist = std::env::var_os("BPFBIN_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist/x86_64-unknown-linux-musl"));
     let path = dist.join(tool);
     assert!(path.is_file(), "{} is not built: run scripts/build.sh x86_64", path.display());
     path
@@ -72,12 +72,8 @@ impl Traced {
 
     /// `spawn`, for a tool started by another program (`unshare`, `env`).
     pub fn spawn_command(mut command: Command) -> Self {
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the tool");
+        let mut child =
+            command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start the tool");
         let stdout = child.stdout.take().unwrap();
         let (send, lines) = mpsc::channel();
         thread::spawn(move || {

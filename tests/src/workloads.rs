@@ -54,12 +54,8 @@ pub struct Cgroup(PathBuf);
 impl Cgroup {
     pub fn new(label: &str) -> Self {
         let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
-        let root = mounts
-            .lines()
-            .map(columns)
-            .find(|m| m[2] == "cgroup2")
-            .map(|m| m[1].to_owned())
-            .expect("a cgroup2 mount");
+        let root =
+            mounts.lines().map(columns).find(|m| m[2] == "cgroup2").map(|m| m[1].to_owned()).expect("a cgroup2 mount");
         let dir = Path::new(&root).join(format!("bpfbin-{label}-{}", std::process::id()));
         std::fs::create_dir(&dir).unwrap();
         Self(dir)
@@ -83,7 +79,8 @@ pub struct DiskWrites(Child, PathBuf);
 impl DiskWrites {
     pub fn start(label: &str) -> Self {
         let path = crate::unique_path(label);
-        let script = format!("while :; do dd if=/dev/zero of={} bs=4k count=8 conv=fsync 2>/dev/null; done", path.display());
+        let script =
+            format!("while :; do dd if=/dev/zero of={} bs=4k count=8 conv=fsync 2>/dev/null; done", path.display());
         let child = Command::new("sh").args(["-c", &script]).stdin(Stdio::null()).spawn().unwrap();
         std::thread::sleep(Duration::from_millis(300));
         Self(child, path)

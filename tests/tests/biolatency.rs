@@ -37,7 +37,8 @@ fn per_disk_sections() {
         assert_eq!(out[at - 1], "", "{out:#?}");
     }
     let header = format!("disk = {}\t", scratch.disk);
-    let (_, counts) = hists.iter().find(|(above, _)| *above == header).unwrap_or_else(|| panic!("{header:?}: {out:#?}"));
+    let (_, counts) =
+        hists.iter().find(|(above, _)| *above == header).unwrap_or_else(|| panic!("{header:?}: {out:#?}"));
     assert!(total(counts) >= 2 * MOST, "{out:#?}");
 }
 
@@ -48,7 +49,8 @@ fn one_disk_only_milliseconds_and_timestamps() {
     assert_eq!(out[1], "");
     let stamp = out[2].as_bytes();
     assert!(
-        stamp.len() == 8 && stamp.iter().enumerate().all(|(i, c)| if i % 3 == 2 { *c == b':' } else { c.is_ascii_digit() }),
+        stamp.len() == 8
+            && stamp.iter().enumerate().all(|(i, c)| if i % 3 == 2 { *c == b':' } else { c.is_ascii_digit() }),
         "{out:#?}"
     );
     let hists = histograms(&out, "msecs");

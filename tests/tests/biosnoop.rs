@@ -54,7 +54,10 @@ fn one_line_per_request_of_dd() {
             assert_eq!(c[6], "4096", "{line}");
             assert!(is_ms(c[7]), "{line}");
             // The columns of "%-11.6f %-14.14s %-7d %-7s %-4s %-10lld %-7d %7.3f".
-            let want = format!("{:<11} {:<14} {:<7} {:<7} {:<4} {:<10} {:<7} {:>7}", c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+            let want = format!(
+                "{:<11} {:<14} {:<7} {:<7} {:<4} {:<10} {:<7} {:>7}",
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
+            );
             assert_eq!(*line, want);
         }
     }
@@ -103,7 +106,10 @@ fn json_objects() {
         assert_eq!(object["comm"], "dd");
         assert_eq!(object["disk"], scratch.disk.as_str());
         assert_eq!(object["bytes"], 4096);
-        assert!(object["sector"].is_u64() && object["queued_ms"].is_f64() && object["latency_ms"].as_f64().unwrap() >= 0.0, "{object}");
+        assert!(
+            object["sector"].is_u64() && object["queued_ms"].is_f64() && object["latency_ms"].as_f64().unwrap() >= 0.0,
+            "{object}"
+        );
     }
 }
 

@@ -16,7 +16,10 @@ fn pahole_offset(btf: &Path, name: &str, member: &str) -> u32 {
 }
 
 fn printed_offset(stdout: &str, member: &str) -> u32 {
-    let line = stdout.lines().find(|l| l.split_whitespace().any(|w| w == member)).unwrap_or_else(|| panic!("{member} in {stdout}"));
+    let line = stdout
+        .lines()
+        .find(|l| l.split_whitespace().any(|w| w == member))
+        .unwrap_or_else(|| panic!("{member} in {stdout}"));
     line.split_whitespace().rev().nth(1).unwrap().parse().unwrap()
 }
 

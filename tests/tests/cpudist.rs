@@ -19,7 +19,6 @@ fn cpudist(args: &[&str]) -> Vec<String> {
     String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect()
 }
 
-
 /// A shell that runs `sleep 0.2` over and over: off the CPU for 200 ms each
 /// time it waits for its child.
 fn sleepy_shell() -> Child {
@@ -85,7 +84,8 @@ fn per_thread_sections_and_milliseconds() {
 
 #[test]
 fn bad_flags_print_usage_and_exit_2() {
-    let cases: [&[&str]; 7] = [&["--bogus"], &["-p", "0"], &["0"], &["1", "2", "3"], &["-P", "-L"], &["-c"], &["-O", "x"]];
+    let cases: [&[&str]; 7] =
+        [&["--bogus"], &["-p", "0"], &["0"], &["1", "2", "3"], &["-P", "-L"], &["-c"], &["-O", "x"]];
     for args in cases {
         let out = run("cpudist", args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

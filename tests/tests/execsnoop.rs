@@ -184,7 +184,8 @@ fn a_missing_btf_file_is_named() {
 
 #[test]
 fn bad_flags_and_values_exit_2() {
-    for args in [&["--bogus"][..], &["--max-args", "0"], &["--max-args", "61"], &["-u", "x"], &["-c", "/sys/fs/cgroup"]] {
+    for args in [&["--bogus"][..], &["--max-args", "0"], &["--max-args", "61"], &["-u", "x"], &["-c", "/sys/fs/cgroup"]]
+    {
         let out = run("execsnoop", args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -93,12 +93,8 @@ fn failed_only_hides_successful_exits() {
 
 #[test]
 fn pid_filter_keeps_only_that_process() {
-    let mut target = Command::new("sh")
-        .args(["-c", "read go; exit 4"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut target =
+        Command::new("sh").args(["-c", "read go; exit 4"]).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
     let pid = target.id().to_string();
     let mut snoop = Traced::start("exitsnoop", &["-p", &pid]);
     run_workload("true", &[]);

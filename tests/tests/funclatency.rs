@@ -34,7 +34,9 @@ impl Sleeper {
         let maps = std::fs::read_to_string(format!("/proc/{}/maps", self.0.id())).unwrap();
         maps.lines()
             .filter_map(|line| line.split_whitespace().nth(5))
-            .find(|path| path.rsplit('/').next().is_some_and(|file| file.starts_with("libc.so") || file.starts_with("libc-")))
+            .find(|path| {
+                path.rsplit('/').next().is_some_and(|file| file.starts_with("libc.so") || file.starts_with("libc-"))
+            })
             .map(PathBuf::from)
             .unwrap_or_else(|| panic!("no libc in {maps}"))
     }

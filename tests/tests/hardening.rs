@@ -17,7 +17,7 @@ fn tools() -> Vec<String> {
     let mut tools: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| is_elf(path))
+        .filter(is_elf)
         .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     tools.sort();
@@ -117,11 +117,8 @@ fn every_bad_command_line_is_a_usage_error() {
     let mut tried = 0;
     for tool_name in tools() {
         let usage = usage(&tool_name);
-        let mut cases: Vec<Vec<String>> = vec![
-            vec!["--no-such-option".into()],
-            vec![unknown_letter(&usage)],
-            vec!["--json=yes".into()],
-        ];
+        let mut cases: Vec<Vec<String>> =
+            vec![vec!["--no-such-option".into()], vec![unknown_letter(&usage)], vec!["--json=yes".into()]];
         for (flag, value_name) in options_with_values(&usage) {
             // The value is missing.
             cases.push(vec![flag.clone()]);

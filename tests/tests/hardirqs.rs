@@ -34,7 +34,9 @@ fn interrupts() -> Interrupts {
 /// on `cpu` (all CPUs for None).
 fn fired(before: &Interrupts, after: &Interrupts, name: &str, cpu: Option<usize>) -> u64 {
     let handles = |rest: &str| {
-        rest.ends_with(&format!(" {name}")) || rest.contains(&format!(" {name},")) || rest.contains(&format!(", {name}"))
+        rest.ends_with(&format!(" {name}"))
+            || rest.contains(&format!(" {name},"))
+            || rest.contains(&format!(", {name}"))
     };
     let sum = |counts: &[u64]| cpu.map_or_else(|| counts.iter().sum(), |cpu| counts[cpu]);
     after
@@ -75,7 +77,8 @@ fn totals_per_handler_match_proc_interrupts() {
     let rows = &out[3..];
     for row in rows {
         let [name, count, total, max] = columns(row)[..] else { panic!("{row:?}: {out:#?}") };
-        let (count, total, max): (u64, u64, u64) = (count.parse().unwrap(), total.parse().unwrap(), max.parse().unwrap());
+        let (count, total, max): (u64, u64, u64) =
+            (count.parse().unwrap(), total.parse().unwrap(), max.parse().unwrap());
         assert_eq!(*row, format!("{name:<33} {count:>11} {total:>11} {max:>9}"), "{out:#?}");
         assert!(count >= 1 && total >= max, "{row}");
         let (most, least) = window.bounds(|before, after| fired(before, after, name, None));

@@ -136,11 +136,12 @@ fn full_path_prefixes_relative_names_with_the_working_directory() {
     fs::create_dir(&dir).unwrap();
     fs::write(dir.join("relative.txt"), b"x").unwrap();
     let mut snoop = Traced::start("opensnoop", &["-F", "-n", "cat"]);
-    let pid = Command::new("cat").arg("relative.txt").current_dir(&dir).stdout(Stdio::null()).spawn().unwrap();
-    let pid = pid.id().to_string();
+    let mut cat = Command::new("cat").arg("relative.txt").current_dir(&dir).stdout(Stdio::null()).spawn().unwrap();
+    let pid = cat.id().to_string();
     let expected = format!("{}/relative.txt", dir.display());
     let line = snoop.expect_line("the full path", |l| l.ends_with(&expected));
     assert_eq!(columns(&line)[0], pid);
+    assert!(cat.wait().unwrap().success());
     fs::remove_dir_all(dir).unwrap();
 }
 

@@ -19,7 +19,6 @@ fn runqlat(args: &[&str]) -> Vec<String> {
     String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect()
 }
 
-
 #[test]
 fn one_histogram_per_interval_with_the_waits() {
     let _loops = BusyLoops::start();
@@ -43,7 +42,8 @@ fn milliseconds_and_timestamps() {
     assert_eq!(out[1], "");
     let stamp = out[2].as_bytes();
     assert!(
-        stamp.len() == 8 && stamp.iter().enumerate().all(|(i, c)| if i % 3 == 2 { *c == b':' } else { c.is_ascii_digit() }),
+        stamp.len() == 8
+            && stamp.iter().enumerate().all(|(i, c)| if i % 3 == 2 { *c == b':' } else { c.is_ascii_digit() }),
         "{out:#?}"
     );
     let hists = histograms(&out, "msecs");
@@ -59,13 +59,17 @@ fn per_process_and_per_thread_sections() {
         let hists = histograms(&out, "usecs");
         for n in 0..2 {
             let header = format!("{what} = {} sh", loops.pid(n));
-            let (_, counts) = hists.iter().find(|(above, _)| *above == header).unwrap_or_else(|| panic!("{header}: {out:#?}"));
+            let (_, counts) =
+                hists.iter().find(|(above, _)| *above == header).unwrap_or_else(|| panic!("{header}: {out:#?}"));
             assert!(total(counts) > 0, "{out:#?}");
         }
         // "pid = N comm" after an empty line, for every histogram.
         for (above, _) in &hists {
             let words = columns(above);
-            assert!(words.len() >= 3 && words[0] == what && words[1] == "=" && words[2].parse::<u32>().is_ok(), "{above:?}");
+            assert!(
+                words.len() >= 3 && words[0] == what && words[1] == "=" && words[2].parse::<u32>().is_ok(),
+                "{above:?}"
+            );
         }
         let at = out.iter().position(|l| l.starts_with(what)).unwrap();
         assert_eq!(out[at - 1], "", "{out:#?}");
@@ -87,7 +91,10 @@ fn pid_namespace_sections() {
     let out = run("runqlat", &["--pidnss", "--btf", "/nonexistent/vmlinux"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("runqlat: --pidnss ") && stderr.contains("--btf") && stderr.lines().count() == 1, "{stderr}");
+    assert!(
+        stderr.starts_with("runqlat: --pidnss ") && stderr.contains("--btf") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -122,7 +129,6 @@ fn json_has_the_raw_slots() {
     assert!(object["ts_us"].as_u64().unwrap() > 1_600_000_000_000_000);
 }
 
-
 #[test]
 fn cgroup_filter_keeps_only_its_tasks() {
     // Dropped after the loops are killed.
@@ -142,7 +148,10 @@ fn cgroup_filter_keeps_only_its_tasks() {
     let out = run("runqlat", &["-c", "/nonexistent/cgroup"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("runqlat: opening cgroup /nonexistent/cgroup") && stderr.lines().count() == 1, "{stderr}");
+    assert!(
+        stderr.starts_with("runqlat: opening cgroup /nonexistent/cgroup") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -11,7 +11,8 @@ use bpfbin_tests::{
 };
 
 /// The vectors in the kernel's order, as softirqs names them.
-const VECTORS: [&str; 10] = ["hi", "timer", "net_tx", "net_rx", "block", "irq_poll", "tasklet", "sched", "hrtimer", "rcu"];
+const VECTORS: [&str; 10] =
+    ["hi", "timer", "net_tx", "net_rx", "block", "irq_poll", "tasklet", "sched", "hrtimer", "rcu"];
 
 /// /proc/softirqs: each vector's runs per CPU, by its lower-case name.
 type SoftirqCounts = Vec<(String, Vec<u64>)>;

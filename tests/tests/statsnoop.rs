@@ -11,8 +11,17 @@ use bpfbin_tests::{Traced, columns, run, run_workload, unique_path};
 
 /// The stat family names the tool may print.
 const SYSCALLS: [&str; 11] = [
-    "statfs", "newstat", "statx", "newfstat", "newfstatat", "newlstat", "stat64", "lstat64", "fstat64",
-    "fstatat64", "statfs64",
+    "statfs",
+    "newstat",
+    "statx",
+    "newfstat",
+    "newfstatat",
+    "newlstat",
+    "stat64",
+    "lstat64",
+    "fstat64",
+    "fstatat64",
+    "statfs64",
 ];
 
 fn touch(label: &str) -> String {
@@ -97,15 +106,13 @@ fn relative_paths_and_descriptors_are_resolved_while_the_process_lives() {
     let opened = touch("opened");
     let mut snoop = Traced::start("statsnoop", &["-s"]);
     // Stays alive, so /proc still shows its working directory and descriptor.
-    let script = format!(
-        "import os, time\nos.stat('relative.txt')\nf = open({opened:?})\nos.fstat(f.fileno())\ntime.sleep(3)"
-    );
+    let script =
+        format!("import os, time\nos.stat('relative.txt')\nf = open({opened:?})\nos.fstat(f.fileno())\ntime.sleep(3)");
     let mut python = Command::new("python3").args(["-c", &script]).current_dir(&dir).spawn().unwrap();
     let relative = format!("{}/relative.txt", dir.display());
     snoop.expect_line("the relative path after the working directory", |l| l.ends_with(&relative));
-    let line = snoop.expect_line("the fstat, named by its descriptor", |l| {
-        l.ends_with(&opened) && columns(l)[1] == "python3"
-    });
+    let line =
+        snoop.expect_line("the fstat, named by its descriptor", |l| l.ends_with(&opened) && columns(l)[1] == "python3");
     assert!(columns(&line)[4].contains("fstat"), "{line}");
     python.wait().unwrap();
     fs::remove_dir_all(dir).unwrap();

@@ -51,11 +51,7 @@ fn columns_are_seconds_since_boot_comm_and_call() {
 #[test]
 fn pid_filter_keeps_only_that_process() {
     // The shell execs sync once told to, so the PID is known before the call.
-    let mut target = Command::new("sh")
-        .args(["-c", "read go; exec sync"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut target = Command::new("sh").args(["-c", "read go; exec sync"]).stdin(Stdio::piped()).spawn().unwrap();
     let pid = target.id();
     let mut snoop = Traced::start("syncsnoop", &["--json", "-p", &pid.to_string()]);
     run_workload("sync", &[]);

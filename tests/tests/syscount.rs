@@ -238,7 +238,6 @@ fn list_prints_numbers_and_names() {
     assert!(lines.len() > 300);
 }
 
-
 #[test]
 fn cgroup_filter_keeps_only_its_processes() {
     let cgroup = Cgroup::new("syscount");

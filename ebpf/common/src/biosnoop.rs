@@ -4,7 +4,12 @@
 //! Requests are keyed by disk and start sector (`biolatency::StartKey`),
 //! from the classic block tracepoints, so no BTF is needed.
 
-use crate::{TASK_COMM_LEN, biolatency::{Fields, RWBS_LEN}, tracepoint::FieldOffset, user_pod};
+use crate::{
+    TASK_COMM_LEN,
+    biolatency::{Fields, RWBS_LEN},
+    tracepoint::FieldOffset,
+    user_pod,
+};
 
 /// Filters, modes and record layouts, set by user space before load.
 #[repr(C)]

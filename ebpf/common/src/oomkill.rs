@@ -4,12 +4,8 @@ use crate::{TASK_COMM_LEN, user_pod};
 
 /// The members read from `oom_kill_process()`'s `struct oom_control *` and
 /// from the victim's `task_struct`, as `(struct, member)`, in `Config` order.
-pub const MEMBERS: [(&str, &str); 4] = [
-    ("oom_control", "chosen"),
-    ("oom_control", "totalpages"),
-    ("task_struct", "tgid"),
-    ("task_struct", "comm"),
-];
+pub const MEMBERS: [(&str, &str); 4] =
+    [("oom_control", "chosen"), ("oom_control", "totalpages"), ("task_struct", "tgid"), ("task_struct", "comm")];
 
 /// Offsets (and one size) resolved from the running kernel's BTF at load time.
 #[repr(C)]

@@ -23,13 +23,8 @@ pub const PER_PIDNS: u8 = 3;
 
 /// What `--pidnss` reads of the current task, from BTF: its PID namespace's
 /// inode number, `task->thread_pid->numbers[level].ns->ns.inum`.
-pub const MEMBERS: [(&str, &str); 5] = [
-    ("task_struct", "thread_pid"),
-    ("pid", "level"),
-    ("pid", "numbers"),
-    ("upid", "ns"),
-    ("pid_namespace", "ns.inum"),
-];
+pub const MEMBERS: [(&str, &str); 5] =
+    [("task_struct", "thread_pid"), ("pid", "level"), ("pid", "numbers"), ("upid", "ns"), ("pid_namespace", "ns.inum")];
 
 /// Offsets of `MEMBERS`, and the size of `struct upid`.
 #[repr(C)]

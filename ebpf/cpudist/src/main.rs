@@ -54,8 +54,7 @@ bpfbin_common::cgroup_filter!();
 
 /// Whether the current task passes `-p` and `-c`.
 fn traced(config: &Config, tgid: u32) -> bool {
-    (config.pid == 0 || config.pid == tgid)
-        && in_cgroup(config.cgroup != 0)
+    (config.pid == 0 || config.pid == tgid) && in_cgroup(config.cgroup != 0)
 }
 
 /// The key of the current task's histogram.
@@ -104,10 +103,12 @@ pub fn sched_switch(ctx: TracePointContext) -> u32 {
     if config.offcpu == 0 {
         // Only a preempted task's time slice, as libbpf-tools measures.
         let preempted = read_long(&ctx, config.prev_state) as u32 & config.sleeping == 0;
-        if tid != 0 && preempted && traced(&config, tgid) {
-            if let Some(ns) = since_start(tid, now) {
-                record(&config, current_key(&config, tgid, tid), comm, ns);
-            }
+        if tid != 0
+            && preempted
+            && traced(&config, tgid)
+            && let Some(ns) = since_start(tid, now)
+        {
+            record(&config, current_key(&config, tgid, tid), comm, ns);
         }
         if next != 0 {
             let _ = START.insert(&next, &now, 0);

@@ -17,8 +17,7 @@ use bpfbin_common::{
 };
 
 #[unsafe(no_mangle)]
-static CONFIG: Global<Config> =
-    Global::new(Config { pid: 0, tid: 0, nr_reclaimed: 0, _pad: [0; 6], vm_zone_stat: 0 });
+static CONFIG: Global<Config> = Global::new(Config { pid: 0, tid: 0, nr_reclaimed: 0, _pad: [0; 6], vm_zone_stat: 0 });
 
 /// When each thread in direct reclaim entered it, and the free pages then.
 #[map]

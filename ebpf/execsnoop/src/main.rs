@@ -8,17 +8,14 @@ use aya_ebpf::{
     Global,
     cty::c_void,
     helpers::{
-        bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid,
-        generated::bpf_probe_read_user_str,
+        bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid, generated::bpf_probe_read_user_str,
     },
     macros::{map, tracepoint},
     maps::{LruHashMap, PerCpuArray},
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    execsnoop::{
-        ARG_LEN, ARGS_LEN, Config, DEFAULT_MAX_ARGS, EnterFields, Event, HEADER_LEN, LAST_ARG, MAX_ARGS,
-    },
+    execsnoop::{ARG_LEN, ARGS_LEN, Config, DEFAULT_MAX_ARGS, EnterFields, Event, HEADER_LEN, LAST_ARG, MAX_ARGS},
     kernel::{count_lost, current_task, read_field, read_long, read_pointer, read_user_pointer},
 };
 

@@ -168,7 +168,8 @@ fn fill(event: &mut Event, config: &Config, id: u64, unlink: &Unlink) {
     // The dentry lives on until the unlink's caller lets it go.
     let name = read_pointer(unlink.dentry, config.dentry_name);
     // SAFETY: a checked read of a kernel string into the event's buffer.
-    let read = name.and_then(|name| unsafe { bpf_probe_read_kernel_str_bytes(name as usize as *const u8, &mut event.name) });
+    let read =
+        name.and_then(|name| unsafe { bpf_probe_read_kernel_str_bytes(name as usize as *const u8, &mut event.name) });
     if read.is_err() {
         event.name[0] = 0;
     }

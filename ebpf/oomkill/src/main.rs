@@ -17,8 +17,7 @@ use bpfbin_common::{
 };
 
 #[unsafe(no_mangle)]
-static CONFIG: Global<Config> =
-    Global::new(Config { chosen: 0, totalpages: 0, tgid: 0, comm: 0, totalpages_size: 8 });
+static CONFIG: Global<Config> = Global::new(Config { chosen: 0, totalpages: 0, tgid: 0, comm: 0, totalpages_size: 8 });
 
 bpfbin_common::event_maps!(64 * 1024);
 

@@ -6,8 +6,8 @@
 use aya_ebpf::{
     Global,
     helpers::{
-        bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid,
-        bpf_probe_read_user, bpf_probe_read_user_str_bytes,
+        bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid, bpf_probe_read_user,
+        bpf_probe_read_user_str_bytes,
     },
     macros::{map, tracepoint},
     maps::HashMap,
@@ -122,11 +122,7 @@ pub fn sys_enter_openat2(ctx: TracePointContext) -> u32 {
     let how = unsafe { bpf_probe_read_user(how) }.unwrap_or(OpenHow { flags: 0, mode: 0 });
     remember(
         id,
-        Args {
-            fname: read_long(&ctx, config.openat2.filename) as u64,
-            flags: how.flags,
-            mode: how.mode as u32,
-        },
+        Args { fname: read_long(&ctx, config.openat2.filename) as u64, flags: how.flags, mode: how.mode as u32 },
     )
 }
 

@@ -19,13 +19,8 @@ use bpfbin_common::{
 const NO_FIELDS: EnterFields = EnterFields { path: ABSENT, dirfd: ABSENT, fd: ABSENT };
 
 #[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    pid: 0,
-    failed_only: 0,
-    _pad: 0,
-    exit_ret: 0,
-    enter: [NO_FIELDS; SYSCALLS.len()],
-});
+static CONFIG: Global<Config> =
+    Global::new(Config { pid: 0, failed_only: 0, _pad: 0, exit_ret: 0, enter: [NO_FIELDS; SYSCALLS.len()] });
 
 /// Arguments seen at entry, by thread id, until the matching exit.
 #[derive(Clone, Copy)]

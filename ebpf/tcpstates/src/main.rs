@@ -17,12 +17,8 @@ use bpfbin_common::{
 };
 
 #[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    fields: SetStateFields::UNSET,
-    family: 0,
-    filter_sports: 0,
-    filter_dports: 0,
-});
+static CONFIG: Global<Config> =
+    Global::new(Config { fields: SetStateFields::UNSET, family: 0, filter_sports: 0, filter_dports: 0 });
 
 bpfbin_common::port_filters!();
 

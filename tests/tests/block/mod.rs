@@ -36,7 +36,8 @@ impl Scratch {
         fs::File::open(&path).unwrap().sync_all().unwrap();
         let dev = fs::metadata(&path).unwrap().dev();
         let sys = format!("/sys/dev/block/{}:{}", libc::major(dev), libc::minor(dev));
-        let mut dir = fs::canonicalize(&sys).unwrap_or_else(|err| panic!("/tmp is not on a block device ({sys}: {err})"));
+        let mut dir =
+            fs::canonicalize(&sys).unwrap_or_else(|err| panic!("/tmp is not on a block device ({sys}: {err})"));
         // A partition's requests are its whole disk's.
         if dir.join("partition").exists() {
             dir.pop();

@@ -66,8 +66,9 @@ fn run() -> Result<()> {
     bpfbin::init_logging(args.verbose);
 
     let probe = match &args.shared {
-        Some(path) => find_in(Path::new(path))?
-            .ok_or_else(|| Error::new(format!("could not find readline in {path}")))?,
+        Some(path) => {
+            find_in(Path::new(path))?.ok_or_else(|| Error::new(format!("could not find readline in {path}")))?
+        }
         None => find_bash_readline()?,
     };
     log::debug!("probing {} in {} at offset {:#x}", probe.function, probe.path.display(), probe.offset);
@@ -92,9 +93,7 @@ fn run() -> Result<()> {
 fn find_bash_readline() -> Result<Probe> {
     let bash = Path::new(BASH);
     if !bash.exists() {
-        return Err(Error::new(format!(
-            "no bash at {BASH} (busybox-only system?); give the readline library with -s"
-        )));
+        return Err(Error::new(format!("no bash at {BASH} (busybox-only system?); give the readline library with -s")));
     }
     if let Some(probe) = find_in(bash)? {
         return Ok(probe);

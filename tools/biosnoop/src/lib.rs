@@ -108,15 +108,13 @@ fn run() -> Result<()> {
 
     let mut out = Output::stdout();
     if !args.json {
-        if args.timestamp {
-            write!(out, "{:<12} ", "TIMESTAMP")
-        } else {
-            write!(out, "{:<11} ", "TIME(s)")
-        }
-        .and_then(|()| write!(out, "{:<14} {:<7} {:<7} {:<4} {:<10} {:<7} ", "COMM", "PID", "DISK", "T", "SECTOR", "BYTES"))
-        .and_then(|()| if args.queued { write!(out, "{:>7} ", "QUE(ms)") } else { Ok(()) })
-        .and_then(|()| writeln!(out, "{:>7}", "LAT(ms)"))
-        .map_err(write_error)?;
+        if args.timestamp { write!(out, "{:<12} ", "TIMESTAMP") } else { write!(out, "{:<11} ", "TIME(s)") }
+            .and_then(|()| {
+                write!(out, "{:<14} {:<7} {:<7} {:<4} {:<10} {:<7} ", "COMM", "PID", "DISK", "T", "SECTOR", "BYTES")
+            })
+            .and_then(|()| if args.queued { write!(out, "{:>7} ", "QUE(ms)") } else { Ok(()) })
+            .and_then(|()| writeln!(out, "{:>7}", "LAT(ms)"))
+            .map_err(write_error)?;
     }
     out.flush()?;
     let mut start_ts = None;

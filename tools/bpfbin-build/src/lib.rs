@@ -83,9 +83,9 @@ fn try_embed(tool: &str) -> Result<(), String> {
         // cargo's own output goes where a build script's stderr goes: shown
         // when the build fails.
         .stdout(Stdio::from(std::io::stderr()));
-    let status = cargo.status().map_err(|e| {
-        format!("rustup: {e} (building eBPF needs rustup, or set BPFBIN_EBPF_DIR to prebuilt objects)")
-    })?;
+    let status = cargo
+        .status()
+        .map_err(|e| format!("rustup: {e} (building eBPF needs rustup, or set BPFBIN_EBPF_DIR to prebuilt objects)"))?;
     if !status.success() {
         return Err(format!("the eBPF build failed ({status})"));
     }

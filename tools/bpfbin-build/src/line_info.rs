@@ -53,7 +53,8 @@ pub fn strip(btf: &[u8], ext: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
     }
 
     let ext_header = Header::read(ext, 0xeb9f, 32)?;
-    let [func_off, func_len, _line_off, _line_len, _core_off, core_len] = [0, 1, 2, 3, 4, 5].map(|i| ext_header.field(i));
+    let [func_off, func_len, _line_off, _line_len, _core_off, core_len] =
+        [0, 1, 2, 3, 4, 5].map(|i| ext_header.field(i));
     if core_len != 0 {
         return Err(".BTF.ext has CO-RE relocations".into());
     }
@@ -218,7 +219,8 @@ mod tests {
         btf.extend_from_slice(&strings);
 
         let func_info: Vec<u8> = [8u32, text, 1, 0, 3].iter().flat_map(|w| w.to_le_bytes()).collect();
-        let line_info: Vec<u8> = [16u32, text, 1, 0, text, line, 1 << 10 | 5].iter().flat_map(|w| w.to_le_bytes()).collect();
+        let line_info: Vec<u8> =
+            [16u32, text, 1, 0, text, line, 1 << 10 | 5].iter().flat_map(|w| w.to_le_bytes()).collect();
         let (func_len, line_len) = (func_info.len() as u32, line_info.len() as u32);
         let mut ext = Vec::new();
         for word in [0xeb9f_u32 | 1 << 16, 32, 0, func_len, func_len, line_len, func_len + line_len, 0] {
@@ -243,7 +245,8 @@ mod tests {
         assert_eq!(strings, b"\0int\0s\0a\0.text\0", "the line's text is gone");
         assert_eq!(read_u32(&new_btf, 20).unwrap(), strings.len() as u32);
         // INT, STRUCT and its member named in the new table.
-        let names: Vec<&str> = [24, 40, 52].iter().map(|&at| string_at(&new_btf, read_u32(&new_btf, at).unwrap())).collect();
+        let names: Vec<&str> =
+            [24, 40, 52].iter().map(|&at| string_at(&new_btf, read_u32(&new_btf, at).unwrap())).collect();
         assert_eq!(names, ["int", "s", "a"]);
         // func_info kept, named ".text"; line info and CO-RE empty.
         assert_eq!(&new_ext[8..32], [0u32, 20, 20, 0, 20, 0].iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<_>>());

@@ -92,5 +92,5 @@ fn peak_rss_kb() -> Option<u64> {
     let status = &status[..len];
     let at = status.windows(6).position(|w| w == b"VmHWM:")? + 6;
     let value = status[at..].iter().skip_while(|&&b| b == b' ' || b == b'\t');
-    value.take_while(|b| b.is_ascii_digit()).fold(Some(0), |n, &d| Some(n? * 10 + u64::from(d - b'0')))
+    value.take_while(|b| b.is_ascii_digit()).try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
 }

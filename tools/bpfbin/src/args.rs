@@ -25,7 +25,10 @@ pub fn parse<T: FromArgs>(with_value: &str) -> Result<T> {
     let mut raw = tool_args();
     let program = raw.next().map(program_name).unwrap_or_default();
     let words = raw
-        .map(|arg| arg.into_string().map_err(|arg| Error::usage(format!("argument is not valid UTF-8: {}", quoted(arg.as_bytes())))))
+        .map(|arg| {
+            arg.into_string()
+                .map_err(|arg| Error::usage(format!("argument is not valid UTF-8: {}", quoted(arg.as_bytes()))))
+        })
         .collect::<Result<Vec<_>>>()?;
     parse_from(&program, &words, with_value)
 }

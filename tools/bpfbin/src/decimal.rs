@@ -240,7 +240,9 @@ mod tests {
     #[test]
     fn prints_as_core_does() {
         for places in 0..=6 {
-            for x in [0.0, -0.0, 0.5, 1.5, 2.5, 0.125, 0.375, 1e-320, 5e-324, 1e-7, 0.0015, 0.0025, 1.005, 2f64.powi(64)] {
+            for x in
+                [0.0, -0.0, 0.5, 1.5, 2.5, 0.125, 0.375, 1e-320, 5e-324, 1e-7, 0.0015, 0.0025, 1.005, 2f64.powi(64)]
+            {
                 same(x, places);
                 same(-x, places);
             }
@@ -319,14 +321,16 @@ mod tests {
 
     #[test]
     fn parse_float_is_the_float_parser() {
-        for text in [
+        #[rustfmt::skip]
+        let texts = [
             "0", "-0", "1", "0.001", "1.005", "4.1", "1e-3", "1E3", ".5", "5.", "+7", "inf", "-Infinity", "NaN", "-nan",
             "1e400", "1e-400", "2.4703282292062327e-324", "2.4703282292062328e-324", "4.9406564584124654e-324",
             "2.2250738585072011e-308", "2.2250738585072014e-308", "1.7976931348623157e308", "1.7976931348623158e308",
             "1.7976931348623159e308", "179769313486231580793728971405301e276", "9007199254740993", "9007199254740993.0000001",
             "18446744073709551615", "18446744073709.551615", "1e99999999999999999999", "0e99999999999", "1e-99999999999",
             "00000.0000", "0.000000000000000000000000000000000000000000001e45", "x", "", "1e", "--1",
-        ] {
+        ];
+        for text in texts {
             parses_as_core(text);
         }
         let mut n: u64 = 0x2545_f491_4f6c_dd1d;
@@ -344,7 +348,7 @@ mod tests {
                 text.insert((next() % (len + 1)) as usize, '.');
             }
             if next() % 2 == 0 {
-                text += &format!("e{}", next() % 700) ;
+                text += &format!("e{}", next() % 700);
                 if next() % 2 == 0 {
                     text.insert(text.len() - text.rsplit('e').next().unwrap().len(), '-');
                 }
@@ -358,7 +362,8 @@ mod tests {
             if !x.is_finite() {
                 continue;
             }
-            let x = if next() % 2 == 0 { x } else { f64::from_bits(x.to_bits() >> (next() % 8) * 8 >> 1 | 1 << 62) };
+            let x =
+                if next() % 2 == 0 { x } else { f64::from_bits((x.to_bits() >> ((next() % 8) * 8) >> 1) | (1 << 62)) };
             let exact = format!("{x:.1100}");
             parses_as_core(&exact);
             for neighbour in [f64::from_bits(x.to_bits() + 1), f64::from_bits(x.to_bits().saturating_sub(1))] {
@@ -368,7 +373,8 @@ mod tests {
                 parses_as_core(&tie);
                 parses_as_core(&(tie.clone() + "0000000000000000000000001"));
                 let below = tie.trim_end_matches('0');
-                let below = format!("{}{}999999", &below[..below.len() - 1], char::from(below.as_bytes()[below.len() - 1] - 1));
+                let below =
+                    format!("{}{}999999", &below[..below.len() - 1], char::from(below.as_bytes()[below.len() - 1] - 1));
                 parses_as_core(&below);
             }
         }

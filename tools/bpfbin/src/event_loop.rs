@@ -96,9 +96,8 @@ impl Events {
     /// process, so a Ctrl-C right after the header still detaches cleanly.
     pub fn new(ebpf: &mut Ebpf) -> Result<Self> {
         stop_on_signals()?;
-        let mut map = |name: &str| {
-            ebpf.take_map(name).ok_or_else(|| Error::new(format!("the eBPF object has no map {name}")))
-        };
+        let mut map =
+            |name: &str| ebpf.take_map(name).ok_or_else(|| Error::new(format!("the eBPF object has no map {name}")));
         let ring = RingBuf::try_from(map(EVENTS)?).map_err(|err| Error::context(EVENTS, err))?;
         let lost = PerCpuArray::try_from(map(LOST)?).map_err(|err| Error::context(LOST, err))?;
         Ok(Self { ring, lost, lost_reported: 0 })
@@ -144,11 +143,7 @@ impl Events {
         Ok(())
     }
 
-    fn drain(
-        &mut self,
-        out: &mut Output,
-        handle: &mut impl FnMut(&mut Output, &[u8]) -> io::Result<()>,
-    ) -> Result<()> {
+    fn drain(&mut self, out: &mut Output, handle: &mut impl FnMut(&mut Output, &[u8]) -> io::Result<()>) -> Result<()> {
         while let Some(record) = self.ring.next() {
             handle(out, &record).map_err(write_error)?;
         }

@@ -84,7 +84,7 @@ pub fn every_interval<K: Pod + Ord, V: Pod>(
         });
         let stopped = sleep_until(deadline);
         let mut hists = take_all::<K, V>(map)?;
-        hists.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        hists.sort_unstable_by_key(|hist| hist.0);
         print(out, &hists).map_err(write_error)?;
         out.flush()?;
         left = left.map(|n| n.saturating_sub(1));
@@ -301,7 +301,11 @@ mod tests {
         let mut out = Vec::new();
         write_task_hists_json(&mut out, &[(7, hist)], Some("tid"), "usecs").unwrap();
         let out = String::from_utf8(out).unwrap();
-        assert!(out.starts_with("{\"ts_us\":") && out.ends_with(",\"tid\":7,\"comm\":\"a\\nb\",\"unit\":\"usecs\",\"slots\":[0,2,0,0]}\n"), "{out}");
+        assert!(
+            out.starts_with("{\"ts_us\":")
+                && out.ends_with(",\"tid\":7,\"comm\":\"a\\nb\",\"unit\":\"usecs\",\"slots\":[0,2,0,0]}\n"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -45,8 +45,6 @@ pub fn init_logging(verbose: bool) {
     // privileges they all fail, before the one-line error that says why.
     let features = if verbose { log::LevelFilter::Debug } else { log::LevelFilter::Error };
     // Fails only when a logger is already set, which leaves logging working.
-    let _ = simple_logger::SimpleLogger::new()
-        .with_level(level)
-        .with_module_level("aya::kernel_features", features)
-        .init();
+    let _ =
+        simple_logger::SimpleLogger::new().with_level(level).with_module_level("aya::kernel_features", features).init();
 }

@@ -23,7 +23,8 @@ impl MappedFile {
         }
         // SAFETY: a new private read-only mapping of an open file; nothing
         // else refers to that memory.
-        let address = unsafe { libc::mmap(ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, file.as_raw_fd(), 0) };
+        let address =
+            unsafe { libc::mmap(ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, file.as_raw_fd(), 0) };
         if address == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }

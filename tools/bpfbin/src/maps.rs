@@ -78,9 +78,8 @@ pub fn take_all<K: Pod, V: Pod>(map: &MapData) -> Result<Vec<(K, V)>> {
         };
         // SAFETY: room for `count` more keys and values of the map's sizes
         // (checked above) past the `taken` ones; the kernel writes no more.
-        let rc = unsafe {
-            libc::syscall(libc::SYS_bpf, BPF_MAP_LOOKUP_AND_DELETE_BATCH, &mut attr, size_of::<BatchAttr>())
-        };
+        let rc =
+            unsafe { libc::syscall(libc::SYS_bpf, BPF_MAP_LOOKUP_AND_DELETE_BATCH, &mut attr, size_of::<BatchAttr>()) };
         taken += (attr.count as usize).min(capacity - taken);
         if rc < 0 {
             let err = io::Error::last_os_error();

@@ -36,11 +36,7 @@ impl Write for Output {
 /// The error for a failed write to the output: quiet when the reader closed
 /// the pipe, a message otherwise (a full disk, say).
 pub fn write_error(err: io::Error) -> Error {
-    if err.kind() == io::ErrorKind::BrokenPipe {
-        Error::quiet()
-    } else {
-        Error::context("writing output", err)
-    }
+    if err.kind() == io::ErrorKind::BrokenPipe { Error::quiet() } else { Error::context("writing output", err) }
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ fn write_escaped(out: &mut impl Write, bytes: &[u8], json: bool) -> io::Result<(
                 c if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') => "",
                 _ => continue,
             };
-            out.write_all(valid[clean..at].as_bytes())?;
+            out.write_all(&valid.as_bytes()[clean..at])?;
             let code = c as u32;
             match escape {
                 "" if json => write!(out, "\\u{code:04x}")?,
@@ -72,7 +72,7 @@ fn write_escaped(out: &mut impl Write, bytes: &[u8], json: bool) -> io::Result<(
             }
             clean = at + c.len_utf8();
         }
-        out.write_all(valid[clean..].as_bytes())?;
+        out.write_all(&valid.as_bytes()[clean..])?;
         match chunk.invalid() {
             [] => {}
             _ if json => out.write_all(b"\\ufffd")?,

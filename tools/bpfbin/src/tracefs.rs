@@ -48,14 +48,12 @@ impl Tracefs {
     /// The record layout of `category:name`.
     pub fn format(&self, category: &str, name: &str) -> Result<Format> {
         let path = self.root.join("events").join(category).join(name).join("format");
-        fs::read_to_string(&path)
-            .map(|text| Format { text })
-            .map_err(|err| match err.kind() {
-                io::ErrorKind::NotFound => Error::new(format!(
-                    "tracepoint {category}:{name} does not exist on this kernel"
-                )),
-                _ => Error::context(format_args!("reading {}", path.display()), err),
-            })
+        fs::read_to_string(&path).map(|text| Format { text }).map_err(|err| match err.kind() {
+            io::ErrorKind::NotFound => {
+                Error::new(format!("tracepoint {category}:{name} does not exist on this kernel"))
+            }
+            _ => Error::context(format_args!("reading {}", path.display()), err),
+        })
     }
 }
 
@@ -103,13 +101,7 @@ fn not_mounted() -> Error {
 fn mount() -> Result<()> {
     // SAFETY: NUL-terminated literals; mount(2) only reads them.
     let rc = unsafe {
-        libc::mount(
-            c"nodev".as_ptr(),
-            c"/sys/kernel/tracing".as_ptr(),
-            c"tracefs".as_ptr(),
-            0,
-            std::ptr::null(),
-        )
+        libc::mount(c"nodev".as_ptr(), c"/sys/kernel/tracing".as_ptr(), c"tracefs".as_ptr(), 0, std::ptr::null())
     };
     if rc == 0 {
         log::debug!("mounted tracefs at /sys/kernel/tracing");

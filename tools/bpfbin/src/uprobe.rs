@@ -22,7 +22,8 @@ pub struct Elf {
 
 impl Elf {
     pub fn open(path: &Path) -> Result<Self> {
-        let data = MappedFile::open(path).map_err(|err| Error::context(format_args!("reading {}", path.display()), err))?;
+        let data =
+            MappedFile::open(path).map_err(|err| Error::context(format_args!("reading {}", path.display()), err))?;
         let elf = Self { path: path.to_owned(), data };
         elf.parse()?;
         Ok(elf)
@@ -39,9 +40,10 @@ impl Elf {
     pub fn function_offset(&self, name: &str) -> Result<Option<u64>> {
         let file = self.parse()?;
         // The dynamic symbols first: programs and libraries export them even when stripped.
-        let symbol = file.dynamic_symbols().chain(file.symbols()).find(|symbol| {
-            symbol.is_definition() && symbol.kind() == SymbolKind::Text && symbol.name() == Ok(name)
-        });
+        let symbol = file
+            .dynamic_symbols()
+            .chain(file.symbols())
+            .find(|symbol| symbol.is_definition() && symbol.kind() == SymbolKind::Text && symbol.name() == Ok(name));
         let Some(symbol) = symbol else { return Ok(None) };
         // Bit 0 of an Arm function's address marks Thumb code. 32-bit Arm
         // kernels place uprobes only in ARM-mode code: the breakpoint they
@@ -85,7 +87,9 @@ pub fn resolve_binary(binary: &str, pid: Option<u32>) -> Result<PathBuf> {
                 .ok_or_else(|| Error::new(format!("cannot find library lib{name} in process {pid}")))
         }
         (name, None) => program_on_path(name).or_else(|| library_in_dirs(name)).ok_or_else(|| {
-            Error::new(format!("cannot find {name}: no program of that name on $PATH, no lib{name}.so in the library directories"))
+            Error::new(format!(
+                "cannot find {name}: no program of that name on $PATH, no lib{name}.so in the library directories"
+            ))
         }),
     }
 }
@@ -106,9 +110,11 @@ fn program_on_path(name: &str) -> Option<PathBuf> {
 /// `lib<name>.so` or `lib<name>.so.N` in the directories glibc's and musl's
 /// loaders search by default.
 fn library_in_dirs(name: &str) -> Option<PathBuf> {
-    let triplet = format!("{}-linux-{}", std::env::consts::ARCH, if cfg!(target_arch = "arm") { "gnueabihf" } else { "gnu" });
+    let triplet =
+        format!("{}-linux-{}", std::env::consts::ARCH, if cfg!(target_arch = "arm") { "gnueabihf" } else { "gnu" });
     let dirs = ["/lib", "/usr/lib", "/lib64", "/usr/lib64"];
-    let dirs = dirs.iter().map(PathBuf::from).chain([Path::new("/lib").join(&triplet), Path::new("/usr/lib").join(&triplet)]);
+    let dirs =
+        dirs.iter().map(PathBuf::from).chain([Path::new("/lib").join(&triplet), Path::new("/usr/lib").join(&triplet)]);
     let prefix = format!("lib{name}.so");
     dirs.filter_map(|dir| fs::read_dir(dir).ok()).flatten().flatten().map(|entry| entry.path()).find(|path| {
         path.file_name()

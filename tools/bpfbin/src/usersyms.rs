@@ -75,7 +75,7 @@ impl FileSymbols {
             .segments()
             .filter_map(|segment| {
                 let (offset, size) = segment.file_range();
-                Some((offset, size, segment.address())).filter(|_| size > 0)
+                (size > 0).then(|| (offset, size, segment.address()))
             })
             .collect();
         // Bit 0 of an Arm function's address marks Thumb code, not an address.

@@ -66,7 +66,8 @@ mod tests {
     use super::*;
 
     fn cwd(names: &[&str], failed: bool) -> CwdParts {
-        let mut cwd = CwdParts { count: names.len() as u32, failed: failed.into(), parts: [[0; PATH_PART_LEN]; MAX_PATH_DEPTH] };
+        let mut cwd =
+            CwdParts { count: names.len() as u32, failed: failed.into(), parts: [[0; PATH_PART_LEN]; MAX_PATH_DEPTH] };
         for (part, name) in cwd.parts.iter_mut().zip(names) {
             part[..name.len()].copy_from_slice(name.as_bytes());
         }

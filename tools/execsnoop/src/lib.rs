@@ -11,7 +11,7 @@ use bpfbin::{
     layout::{offsets, open_btf},
     load::{attach_syscalls, load},
     output::Output,
-    text::{contains, c_str, write_json_str, write_text},
+    text::{c_str, contains, write_json_str, write_text},
     time::{local_hms, unix_micros},
     tracefs::Tracefs,
 };
@@ -235,5 +235,5 @@ fn print_json(out: &mut Output, e: &Header, argv: &[&[u8]], truncated: bool) -> 
         }
         write_json_str(out, arg)?;
     }
-    write!(out, "],\"truncated\":{truncated}}}\n")
+    writeln!(out, "],\"truncated\":{truncated}}}")
 }

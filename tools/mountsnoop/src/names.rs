@@ -49,8 +49,7 @@ const MS_MGC_VAL: u64 = 0xc0ed_0000;
 const MS_MGC_MSK: u64 = 0xffff_0000;
 
 /// umount2(2) flags (linux/fs.h).
-const UMOUNT_FLAGS: [(u64, &str); 4] =
-    [(1, "MNT_FORCE"), (2, "MNT_DETACH"), (4, "MNT_EXPIRE"), (8, "UMOUNT_NOFOLLOW")];
+const UMOUNT_FLAGS: [(u64, &str); 4] = [(1, "MNT_FORCE"), (2, "MNT_DETACH"), (4, "MNT_EXPIRE"), (8, "UMOUNT_NOFOLLOW")];
 
 const FSOPEN_FLAGS: [(u64, &str); 1] = [(1, "FSOPEN_CLOEXEC")];
 
@@ -96,6 +95,7 @@ const FSCONFIG_CMDS: [&str; 9] = [
 
 /// Linux errno names by number, from 1 (asm-generic, which x86, arm and
 /// arm64 share); "" for the two unused numbers.
+#[rustfmt::skip]
 const ERRNOS: [&str; 133] = [
     "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF", "ECHILD", "EAGAIN",
     "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV", "ENODEV", "ENOTDIR", "EISDIR", "EINVAL",

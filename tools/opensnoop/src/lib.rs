@@ -9,7 +9,7 @@ use bpfbin::{
     event_loop::{Events, read_record},
     load::{attach_syscalls, load},
     output::Output,
-    text::{contains, c_str, write_json_str, write_text},
+    text::{c_str, contains, write_json_str, write_text},
     time::{local_hms, unix_micros},
     tracefs::Tracefs,
     vfs::{full_path, path_walk},

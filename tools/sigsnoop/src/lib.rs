@@ -56,7 +56,9 @@ struct Args {
 fn signal_set(value: &str) -> std::result::Result<u32, String> {
     value.split(',').try_fold(0, |mask, sig| match sig.parse::<u32>() {
         Ok(n @ 1..=31) => Ok(mask | 1 << (n - 1)),
-        _ => Err(format!("invalid signal {}: expected numbers from 1 to 31 separated by commas", quoted(sig.as_bytes()))),
+        _ => {
+            Err(format!("invalid signal {}: expected numbers from 1 to 31 separated by commas", quoted(sig.as_bytes())))
+        }
     })
 }
 
@@ -142,6 +144,7 @@ fn run(kill_only: bool) -> Result<()> {
 }
 
 /// Names of signals 1 to 31, as libbpf-tools prints them with `-n`.
+#[rustfmt::skip]
 const SIGNAL_NAMES: [&str; 31] = [
     "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
     "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",

@@ -88,14 +88,7 @@ fn print_columns(out: &mut Output, e: &Event) -> std::io::Result<()> {
 }
 
 fn print_json(out: &mut Output, e: &Event) -> std::io::Result<()> {
-    write!(
-        out,
-        "{{\"ts_us\":{},\"boot_ns\":{},\"pid\":{},\"tid\":{},\"comm\":",
-        unix_micros(),
-        e.ts_ns,
-        e.pid,
-        e.tid
-    )?;
+    write!(out, "{{\"ts_us\":{},\"boot_ns\":{},\"pid\":{},\"tid\":{},\"comm\":", unix_micros(), e.ts_ns, e.pid, e.tid)?;
     write_json_str(out, c_str(&e.comm))?;
     writeln!(out, ",\"call\":\"{}\"}}", call(e))
 }
