@@ -1,16 +1,20 @@
 //! Loading a tool's embedded eBPF object and attaching its programs, with
 //! errors a person can act on.
 
-use std::{num::NonZeroU32, path::Path};
+use std::{
+    os::{fd::AsFd, unix::ffi::OsStrExt},
+    path::Path,
+};
 
 use aya::{
     Ebpf, EbpfError, EbpfLoader, Pod,
     maps::MapError,
-    programs::{KProbe, ProgramError, TracePoint, UProbe, uprobe::UProbeScope},
+    programs::{KProbe, ProbeKind, ProgramError, TracePoint, UProbe},
 };
 
 use crate::{
     error::{Error, Result},
+    probe_event::{Pmu, ProbeEvent},
     tracefs::Syscall,
 };
 
@@ -89,46 +93,62 @@ pub fn attach_syscalls(ebpf: &mut Ebpf, syscalls: &[Syscall]) -> Result<()> {
 }
 
 /// Loads the kprobe or kretprobe program `name` and attaches it to the
-/// kernel function `function`. The link lives as long as `ebpf`.
-pub fn attach_kprobe(ebpf: &mut Ebpf, name: &str, function: &str) -> Result<()> {
+/// kernel function `function`. The probe lives as long as the returned event.
+pub fn attach_kprobe(ebpf: &mut Ebpf, name: &str, function: &str) -> Result<ProbeEvent> {
     let program: &mut KProbe = ebpf
         .program_mut(name)
         .ok_or_else(|| Error::new(format!("the eBPF object has no program {name}")))?
         .try_into()
         .map_err(|err| Error::context(format_args!("program {name}"), err))?;
     program.load().map_err(|err| rejected(name, err))?;
-    if let Err(err) = program.attach(function, 0) {
-        // The perf PMU aya attaches through exists with CONFIG_KPROBE_EVENTS.
-        if !Path::new("/sys/bus/event_source/devices/kprobe").exists() {
-            return Err(Error::new(format!(
+    let retprobe = matches!(program.kind(), ProbeKind::Return);
+    let fd = program.fd().map_err(|err| Error::context(format_args!("program {name}"), err))?;
+    let event = ProbeEvent::attach(fd.as_fd(), Pmu::Kprobe, function.as_bytes(), 0, retprobe, None).map_err(|err| {
+        if !Pmu::Kprobe.exists() {
+            return Error::new(format!(
                 "cannot probe kernel function {function}: this kernel has no kprobes (it needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)"
-            )));
+            ));
         }
-        return Err(Error::context(
+        Error::context(
             format_args!("attaching a kprobe to kernel function {function} (missing on this kernel, or not probeable)"),
             err,
-        ));
-    }
+        )
+    })?;
     log::debug!("attached {name} to kernel function {function}");
-    Ok(())
+    Ok(event)
 }
 
 /// Loads the uprobe or uretprobe `program` and attaches it at `offset`, a file
 /// offset in the ELF file `target` (`uprobe::Elf` finds it), for process
-/// `pid` or else every process.
-pub fn attach_uprobe(ebpf: &mut Ebpf, program: &str, target: &Path, offset: u64, pid: Option<u32>) -> Result<()> {
+/// `pid` or else every process. The probe lives as long as the returned event.
+pub fn attach_uprobe(
+    ebpf: &mut Ebpf,
+    program: &str,
+    target: &Path,
+    offset: u64,
+    pid: Option<u32>,
+) -> Result<ProbeEvent> {
     let probe: &mut UProbe = ebpf
         .program_mut(program)
         .ok_or_else(|| Error::new(format!("the eBPF object has no program {program}")))?
         .try_into()
         .map_err(|err| Error::context(format_args!("program {program}"), err))?;
     probe.load().map_err(|err| rejected(program, err))?;
-    let scope = pid.and_then(NonZeroU32::new).map_or(UProbeScope::AllProcesses, UProbeScope::OneProcess);
-    probe.attach([offset], target, scope).map_err(|err| {
+    let retprobe = matches!(probe.kind(), ProbeKind::Return);
+    let fd = probe.fd().map_err(|err| Error::context(format_args!("program {program}"), err))?;
+    let path = target.as_os_str().as_bytes();
+    let pid = pid.filter(|&pid| pid != 0);
+    let event = ProbeEvent::attach(fd.as_fd(), Pmu::Uprobe, path, offset, retprobe, pid).map_err(|err| {
+        if !Pmu::Uprobe.exists() {
+            return Error::new(format!(
+                "cannot probe {}: this kernel has no uprobes (it needs CONFIG_UPROBES and CONFIG_UPROBE_EVENTS)",
+                target.display()
+            ));
+        }
         Error::context(format_args!("attaching a uprobe to {} at offset {offset:#x}", target.display()), err)
     })?;
     log::debug!("attached {program} to {}:{offset:#x}", target.display());
-    Ok(())
+    Ok(event)
 }
 
 /// The verifier's log is long: it goes to the debug log (`-v`), the error stays one line.

@@ -84,9 +84,8 @@ fn run() -> Result<()> {
     }
     let mut ebpf = load(OBJECT, &config, None)?;
     attach_tracepoint(&mut ebpf, "tcp", TRACEPOINT)?;
-    if args.lossprobe {
-        attach_kprobe(&mut ebpf, LOSS_PROBE_FUNCTION, LOSS_PROBE_FUNCTION)?;
-    }
+    let _kprobe =
+        args.lossprobe.then(|| attach_kprobe(&mut ebpf, LOSS_PROBE_FUNCTION, LOSS_PROBE_FUNCTION)).transpose()?;
     let mut events = Events::new(&mut ebpf)?;
 
     let mut out = Output::stdout();
