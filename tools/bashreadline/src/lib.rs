@@ -74,7 +74,7 @@ fn run() -> Result<()> {
     log::debug!("probing {} in {} at offset {:#x}", probe.function, probe.path.display(), probe.offset);
 
     let mut ebpf = load_unconfigured(OBJECT)?;
-    let _uprobe = attach_uprobe(&mut ebpf, "bashreadline", &probe.path, probe.offset, None)?;
+    attach_uprobe(&mut ebpf, "bashreadline", &probe.path, probe.offset, None)?;
     let mut events = Events::new(&mut ebpf)?;
 
     let mut out = Output::stdout();

@@ -16,7 +16,14 @@ use bpfbin_common::{
     tracepoint::ABSENT,
 };
 
-use crate::{Error, Result, btf::Btf, layout::offsets, load::attach_tracepoint, text::quoted, tracefs::Tracefs};
+use crate::{
+    Error, Result,
+    btf::Btf,
+    layout::offsets,
+    load::{Loaded, attach_tracepoint},
+    text::quoted,
+    tracefs::Tracefs,
+};
 
 const CATEGORY: &str = "sock";
 const TRACEPOINT: &str = "inet_sock_set_state";
@@ -80,8 +87,8 @@ pub fn fd_walk(btf: &mut Btf) -> Result<FdWalk> {
 }
 
 /// Attaches the object's program of the same name to the tracepoint.
-pub fn attach_set_state(ebpf: &mut Ebpf) -> Result<()> {
-    attach_tracepoint(ebpf, CATEGORY, TRACEPOINT)
+pub fn attach_set_state(loaded: &mut Loaded) -> Result<()> {
+    attach_tracepoint(loaded, CATEGORY, TRACEPOINT)
 }
 
 /// An address of either family, displayed as glibc's `inet_ntop` writes it

@@ -17,7 +17,7 @@ pub mod load;
 pub mod mapped;
 pub mod maps;
 pub mod output;
-pub mod probe_event;
+pub mod perf_event;
 pub mod proc_maps;
 pub mod release;
 pub mod text;

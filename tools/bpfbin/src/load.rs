@@ -2,6 +2,7 @@
 //! errors a person can act on.
 
 use std::{
+    ops::{Deref, DerefMut},
     os::{fd::AsFd, unix::ffi::OsStrExt},
     path::Path,
 };
@@ -14,8 +15,8 @@ use aya::{
 
 use crate::{
     error::{Error, Result},
-    probe_event::{Pmu, ProbeEvent},
-    tracefs::Syscall,
+    perf_event::{PerfEvent, Pmu},
+    tracefs::{Syscall, Tracefs},
 };
 
 /// Every tool's object has one read-only global of this name: its filters and
@@ -24,23 +25,47 @@ const CONFIG: &str = "CONFIG";
 /// The ring buffer every tool's object sends its events through.
 pub(crate) const EVENTS: &str = "EVENTS";
 
+/// A loaded eBPF object and the events its programs are attached to, as a
+/// libbpf skeleton holds its links: they detach when it is dropped.
+pub struct Loaded {
+    /// Declared first to be dropped first: detached before unloaded.
+    attached: Vec<PerfEvent>,
+    ebpf: Ebpf,
+}
+
+impl Deref for Loaded {
+    type Target = Ebpf;
+
+    fn deref(&self) -> &Ebpf {
+        &self.ebpf
+    }
+}
+
+impl DerefMut for Loaded {
+    fn deref_mut(&mut self) -> &mut Ebpf {
+        &mut self.ebpf
+    }
+}
+
 /// Loads `object` with `config` as its `CONFIG` global; `events_bytes`
 /// resizes its `EVENTS` ring buffer (a power of two) for large events.
-pub fn load<C: Pod>(object: &[u8], config: &C, events_bytes: Option<u32>) -> Result<Ebpf> {
+pub fn load<C: Pod>(object: &[u8], config: &C, events_bytes: Option<u32>) -> Result<Loaded> {
     raise_memlock_limit();
     let mut loader = EbpfLoader::new();
     loader.override_global(CONFIG, config, true);
     if let Some(bytes) = events_bytes {
         loader.map_max_entries(EVENTS, bytes);
     }
-    loader.load(object).map_err(load_error)
+    let ebpf = loader.load(object).map_err(load_error)?;
+    Ok(Loaded { attached: Vec::new(), ebpf })
 }
 
 /// Loads an `object` without a `CONFIG` global: one with nothing to filter
 /// and no kernel layout to learn.
-pub fn load_unconfigured(object: &[u8]) -> Result<Ebpf> {
+pub fn load_unconfigured(object: &[u8]) -> Result<Loaded> {
     raise_memlock_limit();
-    EbpfLoader::new().load(object).map_err(load_error)
+    let ebpf = EbpfLoader::new().load(object).map_err(load_error)?;
+    Ok(Loaded { attached: Vec::new(), ebpf })
 }
 
 /// A kernel before 5.8 does not know the ring buffer map type and refuses
@@ -68,34 +93,36 @@ fn raise_memlock_limit() {
 }
 
 /// Loads the program named like the tracepoint and attaches it to
-/// `category:name`. The link lives as long as `ebpf`.
-pub fn attach_tracepoint(ebpf: &mut Ebpf, category: &str, name: &str) -> Result<()> {
-    let program: &mut TracePoint = ebpf
+/// `category:name`, for as long as `loaded` lives.
+pub fn attach_tracepoint(loaded: &mut Loaded, category: &str, name: &str) -> Result<()> {
+    let id = Tracefs::open()?.id(category, name)?;
+    let program: &mut TracePoint = loaded
         .program_mut(name)
         .ok_or_else(|| Error::new(format!("the eBPF object has no program {name}")))?
         .try_into()
         .map_err(|err| Error::context(format_args!("program {name}"), err))?;
     program.load().map_err(|err| rejected(name, err))?;
-    program
-        .attach(category, name)
+    let fd = program.fd().map_err(|err| Error::context(format_args!("program {name}"), err))?;
+    let event = PerfEvent::tracepoint(fd.as_fd(), id)
         .map_err(|err| Error::context(format_args!("attaching to tracepoint {category}:{name}"), err))?;
+    loaded.attached.push(event);
     log::debug!("attached {category}:{name}");
     Ok(())
 }
 
 /// Attaches the programs of each syscall's enter and exit tracepoints.
-pub fn attach_syscalls(ebpf: &mut Ebpf, syscalls: &[Syscall]) -> Result<()> {
+pub fn attach_syscalls(loaded: &mut Loaded, syscalls: &[Syscall]) -> Result<()> {
     for syscall in syscalls {
-        attach_tracepoint(ebpf, "syscalls", &syscall.enter)?;
-        attach_tracepoint(ebpf, "syscalls", &syscall.exit)?;
+        attach_tracepoint(loaded, "syscalls", &syscall.enter)?;
+        attach_tracepoint(loaded, "syscalls", &syscall.exit)?;
     }
     Ok(())
 }
 
 /// Loads the kprobe or kretprobe program `name` and attaches it to the
-/// kernel function `function`. The probe lives as long as the returned event.
-pub fn attach_kprobe(ebpf: &mut Ebpf, name: &str, function: &str) -> Result<ProbeEvent> {
-    let program: &mut KProbe = ebpf
+/// kernel function `function`, for as long as `loaded` lives.
+pub fn attach_kprobe(loaded: &mut Loaded, name: &str, function: &str) -> Result<()> {
+    let program: &mut KProbe = loaded
         .program_mut(name)
         .ok_or_else(|| Error::new(format!("the eBPF object has no program {name}")))?
         .try_into()
@@ -103,7 +130,7 @@ pub fn attach_kprobe(ebpf: &mut Ebpf, name: &str, function: &str) -> Result<Prob
     program.load().map_err(|err| rejected(name, err))?;
     let retprobe = matches!(program.kind(), ProbeKind::Return);
     let fd = program.fd().map_err(|err| Error::context(format_args!("program {name}"), err))?;
-    let event = ProbeEvent::attach(fd.as_fd(), Pmu::Kprobe, function.as_bytes(), 0, retprobe, None).map_err(|err| {
+    let event = PerfEvent::probe(fd.as_fd(), Pmu::Kprobe, function.as_bytes(), 0, retprobe, None).map_err(|err| {
         if !Pmu::Kprobe.exists() {
             return Error::new(format!(
                 "cannot probe kernel function {function}: this kernel has no kprobes (it needs CONFIG_KPROBES and CONFIG_KPROBE_EVENTS)"
@@ -114,21 +141,16 @@ pub fn attach_kprobe(ebpf: &mut Ebpf, name: &str, function: &str) -> Result<Prob
             err,
         )
     })?;
+    loaded.attached.push(event);
     log::debug!("attached {name} to kernel function {function}");
-    Ok(event)
+    Ok(())
 }
 
 /// Loads the uprobe or uretprobe `program` and attaches it at `offset`, a file
 /// offset in the ELF file `target` (`uprobe::Elf` finds it), for process
-/// `pid` or else every process. The probe lives as long as the returned event.
-pub fn attach_uprobe(
-    ebpf: &mut Ebpf,
-    program: &str,
-    target: &Path,
-    offset: u64,
-    pid: Option<u32>,
-) -> Result<ProbeEvent> {
-    let probe: &mut UProbe = ebpf
+/// `pid` or else every process, for as long as `loaded` lives.
+pub fn attach_uprobe(loaded: &mut Loaded, program: &str, target: &Path, offset: u64, pid: Option<u32>) -> Result<()> {
+    let probe: &mut UProbe = loaded
         .program_mut(program)
         .ok_or_else(|| Error::new(format!("the eBPF object has no program {program}")))?
         .try_into()
@@ -138,7 +160,7 @@ pub fn attach_uprobe(
     let fd = probe.fd().map_err(|err| Error::context(format_args!("program {program}"), err))?;
     let path = target.as_os_str().as_bytes();
     let pid = pid.filter(|&pid| pid != 0);
-    let event = ProbeEvent::attach(fd.as_fd(), Pmu::Uprobe, path, offset, retprobe, pid).map_err(|err| {
+    let event = PerfEvent::probe(fd.as_fd(), Pmu::Uprobe, path, offset, retprobe, pid).map_err(|err| {
         if !Pmu::Uprobe.exists() {
             return Error::new(format!(
                 "cannot probe {}: this kernel has no uprobes (it needs CONFIG_UPROBES and CONFIG_UPROBE_EVENTS)",
@@ -147,8 +169,9 @@ pub fn attach_uprobe(
         }
         Error::context(format_args!("attaching a uprobe to {} at offset {offset:#x}", target.display()), err)
     })?;
+    loaded.attached.push(event);
     log::debug!("attached {program} to {}:{offset:#x}", target.display());
-    Ok(event)
+    Ok(())
 }
 
 /// The verifier's log is long: it goes to the debug log (`-v`), the error stays one line.

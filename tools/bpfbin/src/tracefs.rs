@@ -47,8 +47,19 @@ impl Tracefs {
 
     /// The record layout of `category:name`.
     pub fn format(&self, category: &str, name: &str) -> Result<Format> {
-        let path = self.root.join("events").join(category).join(name).join("format");
-        fs::read_to_string(&path).map(|text| Format { text }).map_err(|err| match err.kind() {
+        self.read(category, name, "format").map(|text| Format { text })
+    }
+
+    /// The number perf knows `category:name` by.
+    pub fn id(&self, category: &str, name: &str) -> Result<u64> {
+        let id = self.read(category, name, "id")?;
+        id.trim().parse().map_err(|_| Error::new(format!("tracepoint {category}:{name} has no numeric id")))
+    }
+
+    /// A file of the event `category:name`.
+    fn read(&self, category: &str, name: &str, file: &str) -> Result<String> {
+        let path = self.root.join("events").join(category).join(name).join(file);
+        fs::read_to_string(&path).map_err(|err| match err.kind() {
             io::ErrorKind::NotFound => {
                 Error::new(format!("tracepoint {category}:{name} does not exist on this kernel"))
             }

@@ -149,8 +149,8 @@ fn run() -> Result<()> {
     // entry probe then takes its stacks before the return probe replaces the
     // return address with its trampoline, where kernels before 5.16 stop
     // unwinding.
-    let _kretprobe = attach_kprobe(&mut ebpf, "cap_capable_return", "cap_capable")?;
-    let _kprobe = attach_kprobe(&mut ebpf, "cap_capable", "cap_capable")?;
+    attach_kprobe(&mut ebpf, "cap_capable_return", "cap_capable")?;
+    attach_kprobe(&mut ebpf, "cap_capable", "cap_capable")?;
     let mut events = Events::new(&mut ebpf)?;
 
     let mut out = Output::stdout();

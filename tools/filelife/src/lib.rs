@@ -73,18 +73,15 @@ fn run() -> Result<()> {
 
     // Full-path events are 17 times larger: keep room for a few hundred.
     let mut ebpf = load(OBJECT, &config, args.full_path.then_some(1 << 20))?;
-    let mut kprobes = vec![
-        attach_kprobe(&mut ebpf, &create, "vfs_create")?,
-        attach_kprobe(&mut ebpf, "vfs_open", "vfs_open")?,
-        attach_kprobe(&mut ebpf, &unlink, "vfs_unlink")?,
-        attach_kprobe(&mut ebpf, "vfs_unlink_return", "vfs_unlink")?,
-    ];
+    attach_kprobe(&mut ebpf, &create, "vfs_create")?;
+    attach_kprobe(&mut ebpf, "vfs_open", "vfs_open")?;
+    attach_kprobe(&mut ebpf, &unlink, "vfs_unlink")?;
+    attach_kprobe(&mut ebpf, "vfs_unlink_return", "vfs_unlink")?;
     // A kernel without LSM hooks (CONFIG_SECURITY) inlines it away; there
     // vfs_open and vfs_create see creations all the same, as libbpf-tools
     // goes on without it too.
-    match attach_kprobe(&mut ebpf, "security_inode_create", "security_inode_create") {
-        Ok(kprobe) => kprobes.push(kprobe),
-        Err(err) => log::debug!("going on without security_inode_create: {}", err.message().unwrap_or_default()),
+    if let Err(err) = attach_kprobe(&mut ebpf, "security_inode_create", "security_inode_create") {
+        log::debug!("going on without security_inode_create: {}", err.message().unwrap_or_default());
     }
     let mut events = Events::new(&mut ebpf)?;
 

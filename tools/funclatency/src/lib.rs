@@ -118,16 +118,16 @@ fn run() -> Result<()> {
     if let Some(path) = &args.cgroup {
         set_cgroup(&mut ebpf, path)?;
     }
-    let _probes = match &user {
-        Some((path, offset)) => [
-            attach_uprobe(&mut ebpf, "user_entry", path, *offset, args.pid)?,
-            attach_uprobe(&mut ebpf, "user_return", path, *offset, args.pid)?,
-        ],
-        None => [
-            attach_kprobe(&mut ebpf, "kernel_entry", &args.function)?,
-            attach_kprobe(&mut ebpf, "kernel_return", &args.function)?,
-        ],
-    };
+    match &user {
+        Some((path, offset)) => {
+            attach_uprobe(&mut ebpf, "user_entry", path, *offset, args.pid)?;
+            attach_uprobe(&mut ebpf, "user_return", path, *offset, args.pid)?;
+        }
+        None => {
+            attach_kprobe(&mut ebpf, "kernel_entry", &args.function)?;
+            attach_kprobe(&mut ebpf, "kernel_return", &args.function)?;
+        }
+    }
     let hists = take_hash_map(&mut ebpf, "HISTS")?;
     stop_on_signals()?;
 

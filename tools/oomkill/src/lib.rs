@@ -47,7 +47,7 @@ fn run() -> Result<()> {
 
     let config = layout(&mut open_btf(args.btf.as_deref())?)?;
     let mut ebpf = load(OBJECT, &config, None)?;
-    let _kprobe = attach_kprobe(&mut ebpf, FUNCTION, FUNCTION)?;
+    attach_kprobe(&mut ebpf, FUNCTION, FUNCTION)?;
     let mut events = Events::new(&mut ebpf)?;
 
     let mut out = Output::stdout();

@@ -84,8 +84,9 @@ fn run() -> Result<()> {
     }
     let mut ebpf = load(OBJECT, &config, None)?;
     attach_tracepoint(&mut ebpf, "tcp", TRACEPOINT)?;
-    let _kprobe =
-        args.lossprobe.then(|| attach_kprobe(&mut ebpf, LOSS_PROBE_FUNCTION, LOSS_PROBE_FUNCTION)).transpose()?;
+    if args.lossprobe {
+        attach_kprobe(&mut ebpf, LOSS_PROBE_FUNCTION, LOSS_PROBE_FUNCTION)?;
+    }
     let mut events = Events::new(&mut ebpf)?;
 
     let mut out = Output::stdout();
