@@ -7,22 +7,8 @@ use std::{
     time::Duration,
 };
 
+use bpfbin_common::statsnoop::SYSCALLS;
 use bpfbin_tests::{Traced, columns, run, run_workload, unique_path};
-
-/// The stat family names the tool may print.
-const SYSCALLS: [&str; 11] = [
-    "statfs",
-    "newstat",
-    "statx",
-    "newfstat",
-    "newfstatat",
-    "newlstat",
-    "stat64",
-    "lstat64",
-    "fstat64",
-    "fstatat64",
-    "statfs64",
-];
 
 fn touch(label: &str) -> String {
     let path = unique_path(label);
