@@ -90,7 +90,7 @@ mod kernel {
     use super::{ANY_CPU, Config, Info, MAX_SLOTS};
     use crate::{
         histogram::slot,
-        kernel::{atomic_add, value_or_insert},
+        kernel::{atomic_add, read_record, value_or_insert},
     };
 
     /// Whether this CPU passes the CPU filter.
@@ -109,8 +109,7 @@ mod kernel {
     /// field is 32 bits: the string's length above its offset, which counts
     /// from the record's start (`base` 0) or from the field's end.
     pub fn read_dynamic_str(ctx: &TracePointContext, field: u16, base: u16, out: &mut [u8]) {
-        // SAFETY: the offset comes from this kernel's format file for this tracepoint.
-        let Ok(loc) = (unsafe { ctx.read_at::<u32>(field as usize) }) else { return };
+        let Some(loc) = read_record::<u32>(ctx, field) else { return };
         let at = base as usize + (loc & 0xffff) as usize;
         // SAFETY: a checked read of the record, which holds the string; a bad address is an Err.
         let _ = unsafe { bpf_probe_read_kernel_str_bytes((ctx.as_ptr() as *const u8).wrapping_add(at), out) };

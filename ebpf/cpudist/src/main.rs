@@ -20,7 +20,7 @@ use bpfbin_common::{
     TASK_COMM_LEN,
     cpudist::{ALL, Config, Hist, MAX_ENTRIES, MAX_SLOTS, PER_PROCESS, PER_THREAD},
     histogram::slot,
-    kernel::{atomic_add, read_long, value_or_insert},
+    kernel::{atomic_add, read_long, read_record, value_or_insert},
 };
 
 #[unsafe(no_mangle)]
@@ -96,8 +96,7 @@ pub fn sched_switch(ctx: TracePointContext) -> u32 {
     let now = unsafe { bpf_ktime_get_ns() };
     let id = bpf_get_current_pid_tgid();
     let (tgid, tid) = ((id >> 32) as u32, id as u32);
-    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
-    let next = unsafe { ctx.read_at::<i32>(config.next_pid as usize) }.map_or(0, |pid| pid as u32);
+    let next = read_record::<i32>(&ctx, config.next_pid).map_or(0, |pid| pid as u32);
     let comm = || bpf_get_current_comm().unwrap_or_default();
     // The idle tasks (thread 0, one per CPU) are no task's time.
     if config.offcpu == 0 {
@@ -137,8 +136,7 @@ pub fn sched_switch(ctx: TracePointContext) -> u32 {
         let _ = PENDING.insert(&next, &ns, 0);
     } else {
         let key = if config.per == PER_THREAD { next } else { ALL };
-        // SAFETY: the offset comes from this kernel's format file.
-        let next_comm = || unsafe { ctx.read_at::<[u8; TASK_COMM_LEN]>(config.next_comm as usize) }.unwrap_or_default();
+        let next_comm = || read_record(&ctx, config.next_comm).unwrap_or_default();
         record(&config, key, next_comm, ns);
     }
     0

@@ -19,7 +19,7 @@ use aya_ebpf::{
 use bpfbin_common::{
     TASK_COMM_LEN,
     histogram::slot,
-    kernel::{atomic_add, current_task, read_field, read_long, read_pointer, value_or_insert},
+    kernel::{atomic_add, current_task, read_field, read_long, read_pointer, read_record, value_or_insert},
     runqlat::{ALL, Config, Hist, MAX_ENTRIES, MAX_SLOTS, PER_PIDNS, PER_PROCESS, PER_THREAD, PidnsWalk},
     tracepoint::FieldOffset,
 };
@@ -68,8 +68,7 @@ fn now() -> u64 {
 }
 
 fn read_tid(ctx: &TracePointContext, offset: FieldOffset) -> u32 {
-    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
-    unsafe { ctx.read_at::<i32>(offset as usize) }.map_or(0, |pid| pid as u32)
+    read_record::<i32>(ctx, offset).map_or(0, |pid| pid as u32)
 }
 
 fn enqueue(tid: u32) {
@@ -160,8 +159,7 @@ pub fn sched_switch(ctx: TracePointContext) -> u32 {
             let _ = WAITED.insert(&tid, &waited, 0);
         } else {
             let key = if config.per == PER_THREAD { tid } else { ALL };
-            // SAFETY: the offset comes from this kernel's format file.
-            let comm = || unsafe { ctx.read_at::<[u8; TASK_COMM_LEN]>(config.next_comm as usize) }.unwrap_or_default();
+            let comm = || read_record(&ctx, config.next_comm).unwrap_or_default();
             record(&config, key, comm, waited);
         }
     }

@@ -13,7 +13,7 @@ use aya_ebpf::{
 };
 use bpfbin_common::{
     TASK_COMM_LEN,
-    kernel::{count_lost, read_long},
+    kernel::{count_lost, read_long, read_record},
     sigsnoop::{Config, Event, GenerateFields, KillFields},
 };
 
@@ -57,10 +57,9 @@ fn emit(event: &Event) {
 pub fn signal_generate(ctx: TracePointContext) -> u32 {
     let config = CONFIG.load();
     let fields = config.generate;
-    // SAFETY: offsets from this kernel's format file; a failed read is zero.
-    let read = |offset: u16| unsafe { ctx.read_at::<i32>(offset as usize) }.unwrap_or(0);
-    // SAFETY: as above; the record holds the target's comm.
-    let tcomm = unsafe { ctx.read_at::<[u8; TASK_COMM_LEN]>(fields.comm as usize) }.unwrap_or([0; TASK_COMM_LEN]);
+    // A failed read is zero; the record holds the target's comm.
+    let read = |offset: u16| read_record::<i32>(&ctx, offset).unwrap_or(0);
+    let tcomm = read_record(&ctx, fields.comm).unwrap_or([0; TASK_COMM_LEN]);
     let tpid = read(fields.pid);
     if config.kill_mode != 0 {
         // Inside a kill syscall of this thread: its target's name, which

@@ -10,7 +10,10 @@ use aya_ebpf::{
     maps::{HashMap, PerCpuArray},
     programs::TracePointContext,
 };
-use bpfbin_common::irqs::{Config, Info, SOFTIRQ_NAMES, now, on_target_cpu, record};
+use bpfbin_common::{
+    irqs::{Config, Info, SOFTIRQ_NAMES, now, on_target_cpu, record},
+    kernel::read_record,
+};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config {
@@ -60,8 +63,7 @@ pub fn softirq_exit(ctx: TracePointContext) -> u32 {
     }
     let ns = now().wrapping_sub(*start);
     *start = 0;
-    // SAFETY: the offset comes from this kernel's format file for this tracepoint.
-    let Ok(vec) = (unsafe { ctx.read_at::<u32>(config.vec as usize) }) else { return 0 };
+    let Some(vec) = read_record::<u32>(&ctx, config.vec) else { return 0 };
     if (vec as usize) < SOFTIRQ_NAMES.len() {
         record(&config, &INFOS, &vec, ns);
     }
