@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use bpfbin::errno;
+
 /// mount(2) flags (`MS_*`, linux/mount.h). 512 has no name.
 const MOUNT_FLAGS: [(u64, &str); 31] = [
     (1, "MS_RDONLY"),
@@ -93,27 +95,6 @@ const FSCONFIG_CMDS: [&str; 9] = [
     "FSCONFIG_CMD_CREATE_EXCL",
 ];
 
-/// Linux errno names by number, from 1 (asm-generic, which x86, arm and
-/// arm64 share); "" for the two unused numbers.
-#[rustfmt::skip]
-const ERRNOS: [&str; 133] = [
-    "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF", "ECHILD", "EAGAIN",
-    "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV", "ENODEV", "ENOTDIR", "EISDIR", "EINVAL",
-    "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG", "ENOSPC", "ESPIPE", "EROFS", "EMLINK", "EPIPE", "EDOM",
-    "ERANGE", "EDEADLK", "ENAMETOOLONG", "ENOLCK", "ENOSYS", "ENOTEMPTY", "ELOOP", "", "ENOMSG", "EIDRM",
-    "ECHRNG", "EL2NSYNC", "EL3HLT", "EL3RST", "ELNRNG", "EUNATCH", "ENOCSI", "EL2HLT", "EBADE", "EBADR",
-    "EXFULL", "ENOANO", "EBADRQC", "EBADSLT", "", "EBFONT", "ENOSTR", "ENODATA", "ETIME", "ENOSR", "ENONET",
-    "ENOPKG", "EREMOTE", "ENOLINK", "EADV", "ESRMNT", "ECOMM", "EPROTO", "EMULTIHOP", "EDOTDOT", "EBADMSG",
-    "EOVERFLOW", "ENOTUNIQ", "EBADFD", "EREMCHG", "ELIBACC", "ELIBBAD", "ELIBSCN", "ELIBMAX", "ELIBEXEC",
-    "EILSEQ", "ERESTART", "ESTRPIPE", "EUSERS", "ENOTSOCK", "EDESTADDRREQ", "EMSGSIZE", "EPROTOTYPE",
-    "ENOPROTOOPT", "EPROTONOSUPPORT", "ESOCKTNOSUPPORT", "EOPNOTSUPP", "EPFNOSUPPORT", "EAFNOSUPPORT",
-    "EADDRINUSE", "EADDRNOTAVAIL", "ENETDOWN", "ENETUNREACH", "ENETRESET", "ECONNABORTED", "ECONNRESET",
-    "ENOBUFS", "EISCONN", "ENOTCONN", "ESHUTDOWN", "ETOOMANYREFS", "ETIMEDOUT", "ECONNREFUSED", "EHOSTDOWN",
-    "EHOSTUNREACH", "EALREADY", "EINPROGRESS", "ESTALE", "EUCLEAN", "ENOTNAM", "ENAVAIL", "EISNAM", "EREMOTEIO",
-    "EDQUOT", "ENOMEDIUM", "EMEDIUMTYPE", "ECANCELED", "ENOKEY", "EKEYEXPIRED", "EKEYREVOKED", "EKEYREJECTED",
-    "EOWNERDEAD", "ENOTRECOVERABLE", "ERFKILL", "EHWPOISON",
-];
-
 pub type Names = Vec<Cow<'static, str>>;
 
 /// The names of the bits of `flags` that `table` has, then the bits it does
@@ -173,10 +154,9 @@ pub fn fsconfig_cmd(cmd: u32) -> &'static str {
 /// A return value as libbpf-tools prints it: "0", minus the errno's name
 /// ("-ENOENT"), or the number (a descriptor, or an errno without a name).
 pub fn ret(ret: i32) -> Cow<'static, str> {
-    let name = ret.checked_neg().and_then(|errno| ERRNOS.get(usize::try_from(errno).ok()?.checked_sub(1)?));
-    match name {
-        Some(name) if !name.is_empty() => format!("-{name}").into(),
-        _ => ret.to_string().into(),
+    match ret.checked_neg().and_then(|errno| errno::name(u32::try_from(errno).ok()?)) {
+        Some(name) => format!("-{name}").into(),
+        None => ret.to_string().into(),
     }
 }
 

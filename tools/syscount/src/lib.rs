@@ -11,6 +11,7 @@ use bpfbin::{
     Result,
     args::positive,
     decimal::Fixed,
+    errno,
     event_loop::{sleep_until, stop_on_signals},
     layout::{offsets, open_btf},
     load::{attach_tracepoint, load},
@@ -35,9 +36,7 @@ mod syscalls;
 #[path = "tables/syscalls_arm.rs"]
 mod syscalls;
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "arm")))]
-compile_error!("syscount has syscall tables for x86_64, aarch64 and arm: see scripts/gen-syscount-tables.sh");
-#[path = "tables/errno.rs"]
-mod errno;
+compile_error!("syscount has syscall tables for x86_64, aarch64 and arm: see scripts/gen-name-tables.sh");
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/syscount"));
 
@@ -117,21 +116,12 @@ fn positive_int(value: &str) -> std::result::Result<u32, String> {
 fn errno_arg(value: &str) -> std::result::Result<u32, String> {
     positive_int(value)
         .ok()
-        .or_else(|| errno::ERRNOS.iter().find(|(name, _)| *name == value).map(|&(_, n)| n))
+        .or_else(|| errno::number(value))
         .ok_or_else(|| format!("invalid errno: {value} (a number from 1, or a name such as ENOENT)"))
 }
 
 fn syscall_arg(value: &str) -> std::result::Result<u32, String> {
-    syscalls::SYSCALLS
-        .iter()
-        .find(|(_, name)| *name == value)
-        .map(|&(nr, _)| nr)
-        .ok_or_else(|| format!("syscall '{value}' not found (syscount -l lists them)"))
-}
-
-fn syscall_name(nr: u32) -> Option<&'static str> {
-    let table = &syscalls::SYSCALLS;
-    table.binary_search_by_key(&nr, |&(n, _)| n).ok().map(|at| table[at].1)
+    syscalls::SYSCALLS.number(value).ok_or_else(|| format!("syscall '{value}' not found (syscount -l lists them)"))
 }
 
 pub fn main() -> ! {
@@ -143,7 +133,7 @@ fn run() -> Result<()> {
     bpfbin::init_logging(args.verbose);
     let mut out = Output::stdout();
     if args.list {
-        for (nr, name) in syscalls::SYSCALLS {
+        for (nr, name) in syscalls::SYSCALLS.iter() {
             writeln!(out, "{nr:3}: {name}").map_err(write_error)?;
         }
         return out.flush();
@@ -182,7 +172,7 @@ fn run() -> Result<()> {
     stop_on_signals()?;
 
     if !args.json {
-        match args.syscall.and_then(syscall_name) {
+        match args.syscall.and_then(|nr| syscalls::SYSCALLS.name(nr)) {
             Some(name) => writeln!(out, "Tracing syscall '{name}'... Ctrl+C to quit."),
             None => writeln!(out, "Tracing syscalls, printing top {}... Ctrl+C to quit.", args.top),
         }
@@ -255,7 +245,7 @@ fn print_table(out: &mut Output, args: &Args, rows: &[(u32, Counts)]) -> io::Res
             write!(out, "{:pad$}", "", pad = 15usize.saturating_sub(comm.len()))?;
             pid_width + 1 + comm.len().max(15)
         } else {
-            let name = match syscall_name(key) {
+            let name = match syscalls::SYSCALLS.name(key) {
                 Some(name) => name.to_owned(),
                 None => format!("[unknown: {key}]"),
             };
@@ -281,7 +271,7 @@ fn print_json(out: &mut Output, args: &Args, rows: &[(u32, Counts)]) -> io::Resu
             write_json_str(out, c_str(&counts.comm))?;
         } else {
             write!(out, "\"id\":{key},\"syscall\":")?;
-            match syscall_name(key) {
+            match syscalls::SYSCALLS.name(key) {
                 Some(name) => write!(out, "\"{name}\"")?,
                 None => out.write_all(b"null")?,
             }
@@ -300,9 +290,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tables_are_sorted_for_binary_search() {
-        assert!(syscalls::SYSCALLS.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(errno::ERRNOS.windows(2).all(|w| w[0].0 < w[1].0));
+    fn the_generated_table_is_well_formed() {
+        assert!(syscalls::SYSCALLS.is_well_formed());
+        // One name per number: the kernel reports numbers.
+        assert!(syscalls::SYSCALLS.iter().map(|(nr, _)| nr).is_sorted_by(|a, b| a < b));
     }
 
     #[test]
@@ -313,9 +304,9 @@ mod tests {
         let (getppid, sched_yield) = (173, 124);
         #[cfg(target_arch = "arm")]
         let (getppid, sched_yield) = (64, 158);
-        assert_eq!(syscall_name(getppid), Some("getppid"));
+        assert_eq!(syscalls::SYSCALLS.name(getppid), Some("getppid"));
         assert_eq!(syscall_arg("sched_yield"), Ok(sched_yield));
-        assert_eq!(syscall_name(100_000), None);
+        assert_eq!(syscalls::SYSCALLS.name(100_000), None);
         assert!(syscall_arg("no_such_call").is_err());
     }
 
