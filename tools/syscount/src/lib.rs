@@ -311,13 +311,10 @@ mod tests {
     }
 
     #[test]
-    fn errno_names_and_numbers() {
-        assert_eq!(errno_arg("ENOENT"), Ok(2));
-        assert_eq!(errno_arg("EWOULDBLOCK"), Ok(11));
-        assert_eq!(errno_arg("ENOTSUP"), Ok(95));
+    fn errnos_are_numbers_from_one_or_names() {
         assert_eq!(errno_arg("13"), Ok(13));
+        assert_eq!(errno_arg("ENOENT"), Ok(2));
         assert!(errno_arg("0").is_err());
-        assert!(errno_arg("enoent").is_err());
         assert!(errno_arg("EBOGUS").is_err());
     }
 
