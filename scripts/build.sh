@@ -5,6 +5,7 @@
 # usage: scripts/build.sh [x86_64|aarch64|armv7|all]   (default: all)
 #        BPFBIN_TOOLS="a b" scripts/build.sh ...   only these tools; the
 #        other binaries already in dist/<target>/ stay.
+#        BPFBIN_DIST=DIR: into DIR/<RUST_TARGET>/ instead of dist/.
 # Run scripts/setup.sh once first.
 set -eu
 cd "$(dirname "$0")/.."
@@ -73,7 +74,7 @@ for arch in $arches; do
     export "$var=$flags"
     start=$(date +%s)
     echo "build: $RUST_TARGET:$tools" >&2
-    dist=dist/$RUST_TARGET
+    dist=${BPFBIN_DIST:-dist}/$RUST_TARGET
     [ -n "${BPFBIN_TOOLS:-}" ] || rm -rf "$dist"
     mkdir -p "$dist/ebpf"
     # JSON on stdout tells where each binary and build-script OUT_DIR is.

@@ -52,10 +52,10 @@ fn try_embed(tool: &str) -> Result<(), String> {
         return Err(format!("{arch}: only little-endian targets are supported"));
     }
     println!("cargo::rerun-if-env-changed=CARGO_TARGET_DIR");
-    let target_dir = env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace.join("target"), PathBuf::from)
-        .join("ebpf")
-        .join(&arch);
+    // A relative one is taken from the workspace, where the eBPF build runs,
+    // not from this script's directory.
+    let target_dir =
+        workspace.join(env::var_os("CARGO_TARGET_DIR").unwrap_or_else(|| "target".into())).join("ebpf").join(&arch);
 
     let mut cargo = Command::new("rustup");
     cargo
