@@ -10,7 +10,7 @@ use std::{
 use aya::{
     Ebpf, EbpfError, EbpfLoader, Pod,
     maps::MapError,
-    programs::{KProbe, ProbeKind, ProgramError, TracePoint, UProbe},
+    programs::{KProbe, ProbeKind, Program, ProgramError, TracePoint, UProbe},
 };
 
 use crate::{
@@ -96,11 +96,7 @@ fn raise_memlock_limit() {
 /// `category:name`, for as long as `loaded` lives.
 pub fn attach_tracepoint(loaded: &mut Loaded, category: &str, name: &str) -> Result<()> {
     let id = Tracefs::open()?.id(category, name)?;
-    let program: &mut TracePoint = loaded
-        .program_mut(name)
-        .ok_or_else(|| Error::new(format!("the eBPF object has no program {name}")))?
-        .try_into()
-        .map_err(|err| Error::context(format_args!("program {name}"), err))?;
+    let program: &mut TracePoint = find_program(loaded, name)?;
     program.load().map_err(|err| rejected(name, err))?;
     let fd = program.fd().map_err(|err| Error::context(format_args!("program {name}"), err))?;
     let event = PerfEvent::tracepoint(fd.as_fd(), id)
@@ -122,11 +118,7 @@ pub fn attach_syscalls(loaded: &mut Loaded, syscalls: &[Syscall]) -> Result<()> 
 /// Loads the kprobe or kretprobe program `name` and attaches it to the
 /// kernel function `function`, for as long as `loaded` lives.
 pub fn attach_kprobe(loaded: &mut Loaded, name: &str, function: &str) -> Result<()> {
-    let program: &mut KProbe = loaded
-        .program_mut(name)
-        .ok_or_else(|| Error::new(format!("the eBPF object has no program {name}")))?
-        .try_into()
-        .map_err(|err| Error::context(format_args!("program {name}"), err))?;
+    let program: &mut KProbe = find_program(loaded, name)?;
     program.load().map_err(|err| rejected(name, err))?;
     let retprobe = matches!(program.kind(), ProbeKind::Return);
     let fd = program.fd().map_err(|err| Error::context(format_args!("program {name}"), err))?;
@@ -150,11 +142,7 @@ pub fn attach_kprobe(loaded: &mut Loaded, name: &str, function: &str) -> Result<
 /// offset in the ELF file `target` (`uprobe::Elf` finds it), for process
 /// `pid` or else every process, for as long as `loaded` lives.
 pub fn attach_uprobe(loaded: &mut Loaded, program: &str, target: &Path, offset: u64, pid: Option<u32>) -> Result<()> {
-    let probe: &mut UProbe = loaded
-        .program_mut(program)
-        .ok_or_else(|| Error::new(format!("the eBPF object has no program {program}")))?
-        .try_into()
-        .map_err(|err| Error::context(format_args!("program {program}"), err))?;
+    let probe: &mut UProbe = find_program(loaded, program)?;
     probe.load().map_err(|err| rejected(program, err))?;
     let retprobe = matches!(probe.kind(), ProbeKind::Return);
     let fd = probe.fd().map_err(|err| Error::context(format_args!("program {program}"), err))?;
@@ -172,6 +160,18 @@ pub fn attach_uprobe(loaded: &mut Loaded, program: &str, target: &Path, offset: 
     loaded.attached.push(event);
     log::debug!("attached {program} to {}:{offset:#x}", target.display());
     Ok(())
+}
+
+/// The program `name` of the object, as the type its section makes it.
+fn find_program<'a, P>(loaded: &'a mut Loaded, name: &str) -> Result<&'a mut P>
+where
+    &'a mut P: TryFrom<&'a mut Program, Error = ProgramError>,
+{
+    loaded
+        .program_mut(name)
+        .ok_or_else(|| Error::new(format!("the eBPF object has no program {name}")))?
+        .try_into()
+        .map_err(|err| Error::context(format_args!("program {name}"), err))
 }
 
 /// The verifier's log is long: it goes to the debug log (`-v`), the error stays one line.
