@@ -3,8 +3,9 @@
 # but with their symbols, into target/size-breakdown/; then each symbol's
 # size is added to the part of the program it belongs to (aya, std, musl,
 # the bpfbin crate, the tool itself...), and the largest symbols are listed.
-# The stripped sizes are within a few dozen bytes of dist/'s (keeping the
-# symbols changes their hashes, and with them the layout).
+# The stripped sizes are scripts/size-report.sh's of that build, within a few
+# dozen bytes of dist/'s (keeping the symbols changes their hashes, and with
+# them the layout).
 #
 # usage: scripts/size-breakdown.sh [ARCH [TOOL...]]   (default: aarch64 opensnoop)
 #        -n N: list the N largest symbols of each tool (default 15)
@@ -24,24 +25,17 @@ arch=${1:-aarch64}
 [ -f "targets/$arch.env" ] || { echo "size-breakdown: no targets/$arch.env" >&2; exit 2; }
 RUST_TARGET=$(. "./targets/$arch.env" && echo "$RUST_TARGET")
 
-tool_path() { # the first of $@ found in PATH or in the LLVM directories
-    for t in "$@"; do
-        command -v "$t" 2>/dev/null && return
-        for f in /usr/lib/llvm-*/bin/"$t" "$(rustc --print sysroot)"/lib/rustlib/*/bin/"$t"; do
-            [ -x "$f" ] && { echo "$f"; return; }
-        done
-    done
-    echo "size-breakdown: needs $1 (scripts/setup.sh installs it)" >&2
-    exit 1
-}
-nm=$(tool_path llvm-nm)
-strip=$(tool_path llvm-strip)
+# llvm-nm from PATH or an LLVM directory (scripts/setup.sh installs LLVM).
+nm=$(command -v llvm-nm || ls /usr/lib/llvm-*/bin/llvm-nm "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-nm \
+    2>/dev/null | tail -n1) || true
+[ -x "$nm" ] || { echo "size-breakdown: needs llvm-nm (scripts/setup.sh installs it)" >&2; exit 1; }
 
 # All tools, as build.sh builds them by default: building fewer can resolve
 # dependency features differently, and the sizes would not be dist's.
 out=$PWD/target/size-breakdown
 CARGO_TARGET_DIR=$out CARGO_PROFILE_RELEASE_STRIP=false BPFBIN_DIST=$out/dist \
     scripts/build.sh "$arch" >/dev/null
+scripts/size-report.sh "$out/dist" >/dev/null
 
 # Crate names of the tools (tools/*/src/main.rs but the bpfbin library).
 tool_crates=$(for m in tools/*/src/main.rs; do
@@ -54,7 +48,6 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 for tool in "$@"; do
     bin=$out/dist/$RUST_TARGET/$tool
     [ -f "$bin" ] || { echo "size-breakdown: no tool $tool" >&2; exit 2; }
-    "$strip" -o "$tmp/stripped" "$bin"
     # Symbols in the file (not .bss), one per address: musl's aliases
     # (malloc and __libc_malloc) share their code.
     "$nm" --defined-only --print-size --demangle --radix=d "$bin" |
@@ -89,7 +82,8 @@ for tool in "$@"; do
         print $2 "\t" sym > sizes_file
     }
     END { for (p in bytes) print bytes[p] "\t" p > parts_file }' "$tmp/symbols"
-    file=$(wc -c <"$tmp/stripped")
+    file=$(awk -F '\t' -v tool="$tool" -v target="$RUST_TARGET" '$1 == tool && $2 == target { print $3 }' \
+        "$out/dist/size-report.tsv")
     named=$(awk -F '\t' '{ n += $1 } END { print n + 0 }' "$tmp/parts")
     echo "$tool ($RUST_TARGET): $file bytes stripped"
     # killsnoop has no object of its own (it embeds sigsnoop's): there the
