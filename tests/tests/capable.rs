@@ -58,7 +58,19 @@ fn sees_checks_with_their_verdicts() {
 
 #[test]
 fn bad_flags_print_usage_and_exit_2() {
-    for args in [&["--bogus"][..], &["-p", "0"], &["-p", "abc"], &["-u", "thread"], &["-u"], &["-K", "1"], &["-k"]] {
+    for args in [
+        &["--bogus"][..],
+        &["-p", "0"],
+        &["-p", "abc"],
+        &["-u", "thread"],
+        &["-u"],
+        &["-K", "1"],
+        &["-k"],
+        &["--perf-max-stack-depth", "0"],
+        &["--perf-max-stack-depth", "128"],
+        &["--stack-storage-size", "0"],
+        &["--stack-storage-size", "-1"],
+    ] {
         let out = run("capable", args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -73,9 +85,13 @@ fn stack_flags_are_accepted() {
     if kernel_has_kprobes() {
         return; // the QEMU check (tests/qemu/checks/capable.sh) shows the stacks
     }
-    for args in
-        [&["-K"][..], &["-U"], &["-K", "-U", "-x", "-v", "-u", "pid"], &["--kernel-stack", "--user-stack", "--json"]]
-    {
+    for args in [
+        &["-K"][..],
+        &["-U"],
+        &["-K", "-U", "-x", "-v", "-u", "pid"],
+        &["--kernel-stack", "--user-stack", "--json"],
+        &["-K", "--perf-max-stack-depth", "1", "--stack-storage-size", "65536"],
+    ] {
         let out = run("capable", args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -92,4 +108,17 @@ fn a_missing_cgroup_is_one_line_naming_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("capable: opening cgroup /sys/fs/cgroup/no-such-bpfbin-group: "), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// `--stack-storage-size` sizes the stack map when it is created, before the
+/// attach: this kernel refuses more than 2^31 entries (E2BIG), in one line.
+#[test]
+fn a_stack_storage_size_the_kernel_refuses_is_one_line() {
+    let out = run("capable", &["-K", "--stack-storage-size", "4294967295"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "capable: creating map STACKS with 4294967295 entries: Argument list too long (os error 7): more than this kernel allows or has memory for\n"
+    );
 }

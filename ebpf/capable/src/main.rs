@@ -35,8 +35,9 @@ static CHECKS: HashMap<u64, Check> = HashMap::with_max_entries(10240, 0);
 #[map]
 static SEEN: HashMap<UniqueKey, u8> = HashMap::with_max_entries(10240, 0);
 
-/// `-K`, `-U`: the stacks events refer to by id (libbpf-tools' 1024 of them,
-/// 127 frames deep); identical stacks share an id.
+/// `-K`, `-U`: the stacks events refer to by id, 127 frames deep; identical
+/// stacks share an id. Its 1024 entries are libbpf-tools' default, which
+/// `--stack-storage-size` changes at load time.
 #[map]
 static STACKS: StackTrace = StackTrace::with_max_entries(1024, 0);
 

@@ -7,11 +7,16 @@
 #   then renice -n -5 as uid 1000: CAP_SYS_NICE (23), deny, uid 1000
 # With -K each check is followed by its kernel stack at cap_capable()'s
 # call, named from kallsyms: renice's holds cap_capable and the setpriority
-# syscall, su's cap_capable and setuid.
-# capable -U -v -p PID shows the user stack of Debian's bash raising its
-# hard RLIMIT_NOFILE (ulimit -Hn: CAP_SYS_RESOURCE, 24): the innermost frame
-# is the rlimit function in libc.so.6, named from its .dynsym, with the file
-# and offset. Each stack ends in "- COMM (PID)", as in libbpf-tools.
+# syscall, su's cap_capable and setuid. Traced with -c, the two workloads
+# in a cgroup of their own: only their few stacks enter the stack map, and
+# --stack-storage-size makes it 64 times libbpf-tools' 1024, so that a hash
+# collision, shown as a missed stack, is a chance of about 1 in 10,000.
+# capable -K -U -v -p PID --perf-max-stack-depth 1 shows the innermost
+# frame of each stack of Debian's bash raising its hard RLIMIT_NOFILE
+# (ulimit -Hn: CAP_SYS_RESOURCE, 24): cap_capable in the kernel, then the
+# rlimit function in libc.so.6, named from its .dynsym, with the file and
+# offset. The kernel stack always has more frames than one to cut.
+# Each stack ends in "- COMM (PID)", as in libbpf-tools.
 # --json -K -U gives the same stacks as arrays of {ip, symbol, offset}.
 # Needs kprobes, not BTF: it must work on every kernel of the matrix.
 . /lib/bpfbin/lib.sh
@@ -35,8 +40,11 @@ ROOT_PID=$!
 # su and the shell it starts exec in turn: one PID, three names.
 ( read -r x < "$go2"; exec "$su" -s /bin/sh bpfbin -c "exec $renice -n -5 -p $$" ) > /dev/null 2>&1 &
 USER_PID=$!
+group=/sys/fs/cgroup/capable.$$
+mkdir "$group" && echo "$ROOT_PID" > "$group/cgroup.procs" && echo "$USER_PID" > "$group/cgroup.procs" ||
+    { echo > "$go1"; echo > "$go2"; fail "cannot move the workloads into cgroup $group"; }
 
-start_traced "$out" '^TIME +UID +PID +TID +COMM +CAP +NAME +AUDIT +VERDICT +INSETID' "$bin" -x -K
+start_traced "$out" '^TIME +UID +PID +TID +COMM +CAP +NAME +AUDIT +VERDICT +INSETID' "$bin" -x -K -c "$group" --stack-storage-size 65536
 case $? in
 0) ;;
 2) echo > "$go1"; echo > "$go2"; fail "exited before attaching: $(head -n1 "$out")" ;;
@@ -44,6 +52,11 @@ case $? in
 esac
 echo > "$go1"
 wait "$ROOT_PID"
+# Outside the cgroup, the same check again (-4 is below renice's -3, so it
+# asks for CAP_SYS_NICE): -c must leave it out.
+"$renice" -n -4 -p $$ > /dev/null 2>&1 &
+OUTSIDE_PID=$!
+wait "$OUTSIDE_PID"
 echo > "$go2"
 wait "$USER_PID"
 
@@ -56,6 +69,8 @@ setuid_ok=$?
 await_line "$out" '$2 == 1000 && $3 == pid && $4 == pid && $5 == "renice" && $6 == 23 && $7 == "CAP_SYS_NICE" && $8 == 1 && $9 == "deny"'
 user_ok=$?
 stop_traced
+rmdir "$group"
+outside=$(awk -v pid="$OUTSIDE_PID" '$3 == pid' "$out")
 
 # stack FILE PID COMM CAP: the lines after the first event of PID, COMM and
 # CAP (with -x or without: TID before COMM) up to the end of its stack
@@ -97,11 +112,12 @@ problems=
 [ $user_ok = 0 ] || problems="$problems; no line: uid 1000 pid $USER_PID renice CAP_SYS_NICE deny"
 [ -z "$root_stack" ] || problems="$problems; renice's kernel stack: $root_stack"
 [ -z "$setuid_stack" ] || problems="$problems; su's kernel stack: $setuid_stack"
+[ -z "$outside" ] || problems="$problems; -c let through renice $OUTSIDE_PID outside the cgroup: $outside"
 
 # bash stays alive (reading go4) until capable has read its mappings.
 ( read -r x < "$go3"; exec "$bash" -c 'ulimit -Hn $(($(ulimit -Hn) + 1)); read -r x < "$1"' bash "$go4" ) > /dev/null 2>&1 &
 BASH_PID=$!
-start_traced "$out" '^TIME +UID +PID +COMM +CAP +NAME +AUDIT +VERDICT' "$bin" -U -v -p "$BASH_PID"
+start_traced "$out" '^TIME +UID +PID +COMM +CAP +NAME +AUDIT +VERDICT' "$bin" -K -U -v -p "$BASH_PID" --perf-max-stack-depth 1
 case $? in
 0) ;;
 2) echo > "$go3"; echo > "$go4"; fail "-U exited before attaching: $(grep -v DEBUG "$out" | head -n1)" ;;
@@ -116,21 +132,27 @@ bash_ok=$?
 echo > "$go4"
 wait "$BASH_PID"
 stop_traced
-# libbpf-tools' -v user frame: "#0  0x%016lx name+0xOFF (FILE+0xOFF)".
-user_stack=$(
+# libbpf-tools' -v frames, numbered on from the kernel's to the user's:
+# "#0  0x%lx name+0xOFF", then "#1  0x%016lx name+0xOFF (FILE+0xOFF)".
+depth_one=$(
     stack "$out" "$BASH_PID" bash 24 | awk -v pid="$BASH_PID" '
-        NR == 1 { first = $0 }
+        NR == 1 { kernel = $0 }
+        NR == 2 { user = $0 }
         $1 == "-" { end = ($0 == sprintf("    %-16s %s (%d)", "-", "bash", pid)); exit }
+        { frames++ }
         END {
-            if (first !~ /^    #0  0x[0-9a-f]{16} [A-Za-z_0-9]*rlimit[A-Za-z_0-9]*\+0x[0-9a-f]+ \(\/lib\/[^ ]*libc\.so\.6\+0x[0-9a-f]+\)$/)
-                print "innermost frame not an rlimit function in libc.so.6: \"" first "\""
-            else if (!end) print "no \"- bash (" pid ")\" line after the stack"
+            if (kernel !~ /^    #0  0x[0-9a-f]+ cap_capable\+0x[0-9a-f]+$/)
+                print "first frame not the kernel'"'"'s cap_capable: \"" kernel "\""
+            else if (user !~ /^    #1  0x[0-9a-f]{16} [A-Za-z_0-9]*rlimit[A-Za-z_0-9]*\+0x[0-9a-f]+ \(\/lib\/[^ ]*libc\.so\.6\+0x[0-9a-f]+\)$/)
+                print "second frame not an rlimit function in libc.so.6: \"" user "\""
+            else if (!end) print "no \"- bash (" pid ")\" line after the stacks"
+            else if (frames != 2) print frames " frames, not one a stack"
         }'
 )
-echo "--- capable -U -v -p $BASH_PID output (without debug lines):"
+echo "--- capable -K -U -v -p $BASH_PID --perf-max-stack-depth 1 output (without debug lines):"
 grep -v DEBUG "$out" | head -n 20
 [ $bash_ok = 0 ] || problems="$problems; no line: uid 0 pid $BASH_PID bash CAP_SYS_RESOURCE allow"
-[ -z "$user_stack" ] || problems="$problems; bash's user stack: $user_stack"
+[ -z "$depth_one" ] || problems="$problems; bash's stacks cut to one frame each: $depth_one"
 
 # The same with --json -K -U: both stacks as arrays of frames.
 ( read -r x < "$go3"; exec "$bash" -c 'ulimit -Hn $(($(ulimit -Hn) + 1)); read -r x < "$1"' bash "$go4" ) > /dev/null 2>&1 &
@@ -154,4 +176,4 @@ grep -E "\"pid\":$BASH_PID," "$out" | grep -q '"kernel_stack":\[{"ip":[0-9]*,"sy
 grep -E "\"pid\":$BASH_PID," "$out" | grep -q '"user_stack":\[{"ip":[0-9]*,"symbol":"[A-Za-z_0-9]*rlimit[A-Za-z_0-9]*","offset":[0-9]*}' ||
     problems="$problems; --json: the user stack does not start at libc's rlimit function"
 [ -z "$problems" ] || fail "${problems#; }"
-pass "renice allowed as root, su's CAP_SETUID with INSETID, renice denied as uid 1000, each with its syscall in its -K stack; bash's ulimit -Hn with its libc rlimit function atop its -U stack, in text and JSON"
+pass "renice allowed as root, su's CAP_SETUID with INSETID, renice denied as uid 1000 (-c: their cgroup's checks only), each with its syscall in its -K stack; bash's ulimit -Hn with cap_capable and its libc rlimit function atop its -K and -U stacks (1 frame each with --perf-max-stack-depth 1, all in JSON)"

@@ -50,13 +50,20 @@ impl DerefMut for Loaded {
 /// Loads `object` with `config` as its `CONFIG` global; `events_bytes`
 /// resizes its `EVENTS` ring buffer (a power of two) for large events.
 pub fn load<C: Pod>(object: &[u8], config: &C, events_bytes: Option<u32>) -> Result<Loaded> {
+    load_resized(object, config, events_bytes.map(|bytes| (EVENTS, bytes)).as_slice())
+}
+
+/// Loads `object` as `load` does, with each map named in `max_entries`
+/// given that many entries: options that size a tool's maps, as libbpf-tools
+/// set them with bpf_map__set_max_entries().
+pub fn load_resized<C: Pod>(object: &[u8], config: &C, max_entries: &[(&str, u32)]) -> Result<Loaded> {
     raise_memlock_limit();
     let mut loader = EbpfLoader::new();
     loader.override_global(CONFIG, config, true);
-    if let Some(bytes) = events_bytes {
-        loader.map_max_entries(EVENTS, bytes);
+    for &(map, entries) in max_entries {
+        loader.map_max_entries(map, entries);
     }
-    let ebpf = loader.load(object).map_err(load_error)?;
+    let ebpf = loader.load(object).map_err(|err| load_error(err, max_entries))?;
     Ok(Loaded { attached: Vec::new(), ebpf })
 }
 
@@ -64,20 +71,29 @@ pub fn load<C: Pod>(object: &[u8], config: &C, events_bytes: Option<u32>) -> Res
 /// and no kernel layout to learn.
 pub fn load_unconfigured(object: &[u8]) -> Result<Loaded> {
     raise_memlock_limit();
-    let ebpf = EbpfLoader::new().load(object).map_err(load_error)?;
+    let ebpf = EbpfLoader::new().load(object).map_err(|err| load_error(err, &[]))?;
     Ok(Loaded { attached: Vec::new(), ebpf })
 }
 
-/// A kernel before 5.8 does not know the ring buffer map type and refuses
-/// to create `EVENTS` with EINVAL: say so rather than "Invalid argument".
-fn load_error(err: EbpfError) -> Error {
-    if let EbpfError::MapError(MapError::CreateError { name, io_error }) = &err
-        && name == EVENTS
-        && io_error.raw_os_error() == Some(libc::EINVAL)
-    {
-        return Error::new(format!(
-            "creating the {EVENTS} ring buffer: {io_error}: this kernel lacks the BPF ring buffer (it needs Linux 5.8 or later)"
-        ));
+/// Why the kernel refused to create a map, in words: a kernel before 5.8
+/// does not know the ring buffer map type and refuses `EVENTS` with EINVAL,
+/// and a map resized by an option can be more than the kernel allows
+/// (E2BIG) or has memory for (ENOMEM).
+fn load_error(err: EbpfError, max_entries: &[(&str, u32)]) -> Error {
+    if let EbpfError::MapError(MapError::CreateError { name, io_error }) = &err {
+        let errno = io_error.raw_os_error();
+        if name == EVENTS && errno == Some(libc::EINVAL) {
+            return Error::new(format!(
+                "creating the {EVENTS} ring buffer: {io_error}: this kernel lacks the BPF ring buffer (it needs Linux 5.8 or later)"
+            ));
+        }
+        if let Some((_, entries)) = max_entries.iter().find(|(map, _)| map == name)
+            && matches!(errno, Some(libc::E2BIG | libc::ENOMEM))
+        {
+            return Error::new(format!(
+                "creating map {name} with {entries} entries: {io_error}: more than this kernel allows or has memory for"
+            ));
+        }
     }
     Error::context("loading the eBPF object", err)
 }
@@ -198,7 +214,7 @@ mod tests {
 
     #[test]
     fn an_unknown_ring_buffer_map_type_names_the_kernel_version() {
-        let err = load_error(create_error(EVENTS, libc::EINVAL));
+        let err = load_error(create_error(EVENTS, libc::EINVAL), &[]);
         assert_eq!(
             err.message(),
             Some(
@@ -209,14 +225,27 @@ mod tests {
 
     #[test]
     fn other_map_creation_errors_keep_their_cause() {
-        let err = load_error(create_error("COUNTS", libc::EINVAL));
+        let err = load_error(create_error("COUNTS", libc::EINVAL), &[("COUNTS", 10)]);
         assert_eq!(
             err.message(),
             Some("loading the eBPF object: map error: failed to create map `COUNTS`: Invalid argument (os error 22)")
         );
-        let err = load_error(create_error(EVENTS, libc::EPERM));
+        let err = load_error(create_error(EVENTS, libc::EPERM), &[]);
         let message = err.message().unwrap();
         assert!(message.contains("failed to create map `EVENTS`: Operation not permitted"), "{message}");
         assert!(message.contains("run as root"), "{message}");
+    }
+
+    #[test]
+    fn a_resized_map_the_kernel_refuses_names_its_size() {
+        let resized = [("STACKS", 1 << 20)];
+        for errno in [libc::E2BIG, libc::ENOMEM] {
+            let message = load_error(create_error("STACKS", errno), &resized).message().unwrap().to_owned();
+            assert!(message.starts_with("creating map STACKS with 1048576 entries: "), "{message}");
+            assert!(message.ends_with(": more than this kernel allows or has memory for"), "{message}");
+        }
+        // A map left at its own size keeps aya's words.
+        let message = load_error(create_error("SEEN", libc::ENOMEM), &resized).message().unwrap().to_owned();
+        assert!(message.starts_with("loading the eBPF object: "), "{message}");
     }
 }

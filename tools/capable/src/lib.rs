@@ -9,7 +9,7 @@ use bpfbin::{
     args::positive,
     event_loop::{Events, read_record},
     kallsyms,
-    load::{attach_kprobe, load},
+    load::{attach_kprobe, load_resized},
     maps::set_cgroup,
     output::Output,
     release::kernel_version,
@@ -100,9 +100,29 @@ struct Args {
     /// verbose debug output
     #[argh(switch, short = 'v')]
     verbose: bool,
+    /// the limit for both kernel and user stack traces (default 127)
+    #[argh(option, from_str_fn(stack_depth), default = "MAX_STACK_DEPTH")]
+    perf_max_stack_depth: usize,
+    /// the number of unique stack traces that can be stored and displayed (default 1024)
+    #[argh(option, from_str_fn(positive), default = "1024")]
+    stack_storage_size: u32,
     /// print one JSON object per event instead of columns
     #[argh(switch)]
     json: bool,
+}
+
+/// The frames the kernel keeps of each stack in `STACKS` (its value is 127
+/// addresses), and so the deepest stack it can show.
+const MAX_STACK_DEPTH: usize = 127;
+
+/// `--perf-max-stack-depth`: libbpf-tools sizes its map's values with it;
+/// aya cannot resize a value, so the map keeps 127 frames and only this many
+/// are shown, which prints the same stacks.
+fn stack_depth(value: &str) -> std::result::Result<usize, String> {
+    match value.parse() {
+        Ok(n) if (1..=MAX_STACK_DEPTH).contains(&n) => Ok(n),
+        _ => Err(format!("expected a number from 1 to {MAX_STACK_DEPTH}")),
+    }
 }
 
 fn unique(value: &str) -> std::result::Result<u32, String> {
@@ -130,7 +150,7 @@ fn run() -> Result<()> {
         kernel_stack: args.kernel_stack as u32,
         user_stack: args.user_stack as u32,
     };
-    let mut ebpf = load(OBJECT, &config, None)?;
+    let mut ebpf = load_resized(OBJECT, &config, &[("STACKS", args.stack_storage_size)])?;
     if let Some(cgroup) = &args.cgroup {
         set_cgroup(&mut ebpf, cgroup)?;
     }
@@ -143,6 +163,7 @@ fn run() -> Result<()> {
         .map_err(|err| Error::context("STACKS", err))?,
         kernel: args.kernel_stack.then(kallsyms::Symbols::load).transpose()?,
         user: args.user_stack.then(UserSymbols::new),
+        depth: args.perf_max_stack_depth,
         verbose: args.verbose,
     };
     // The return probe first: probes on one address run newest first, so the
@@ -215,6 +236,8 @@ struct Stacks {
     map: StackTraceMap<MapData>,
     kernel: Option<kallsyms::Symbols>,
     user: Option<UserSymbols>,
+    /// `--perf-max-stack-depth`: the innermost frames shown of each stack.
+    depth: usize,
     verbose: bool,
 }
 
@@ -225,7 +248,7 @@ impl Stacks {
     fn print(&mut self, out: &mut Output, e: &Event) -> std::io::Result<()> {
         let mut index = 0;
         if let Some(symbols) = &self.kernel {
-            match frames(&self.map, e.kernel_stack_id) {
+            match frames(&self.map, e.kernel_stack_id, self.depth) {
                 Some(frames) => {
                     for ip in frames {
                         match (symbols.find(ip), self.verbose) {
@@ -243,7 +266,7 @@ impl Stacks {
             }
         }
         if let Some(symbols) = &mut self.user {
-            let Some(frames) = frames(&self.map, e.user_stack_id) else {
+            let Some(frames) = frames(&self.map, e.user_stack_id, self.depth) else {
                 return missed(out, "    [Missed User Stack]");
             };
             let process = Process::read(e.pid);
@@ -281,14 +304,14 @@ impl Stacks {
     fn write_json(&mut self, out: &mut Output, e: &Event) -> std::io::Result<()> {
         if let Some(symbols) = &self.kernel {
             write!(out, ",\"kernel_stack\":")?;
-            write_json_frames(out, frames(&self.map, e.kernel_stack_id), |ip| {
+            write_json_frames(out, frames(&self.map, e.kernel_stack_id, self.depth), |ip| {
                 symbols.find(ip).map(|(name, offset)| (name.to_owned(), offset))
             })?;
         }
         if let Some(symbols) = &mut self.user {
             write!(out, ",\"user_stack\":")?;
             let process = Process::read(e.pid);
-            write_json_frames(out, frames(&self.map, e.user_stack_id), |ip| {
+            write_json_frames(out, frames(&self.map, e.user_stack_id, self.depth), |ip| {
                 let (name, offset) = symbols.find(&process, ip)?.function?;
                 Some((name.to_owned(), offset))
             })?;
@@ -297,15 +320,15 @@ impl Stacks {
     }
 }
 
-/// The frames of stack `id`, innermost first; None when it was not recorded
-/// (a negative id: the helper's error) or is gone.
-fn frames(map: &StackTraceMap<MapData>, id: i32) -> Option<Vec<u64>> {
+/// The innermost `depth` frames of stack `id`, innermost first; None when
+/// it was not recorded (a negative id: the helper's error) or is gone.
+fn frames(map: &StackTraceMap<MapData>, id: i32, depth: usize) -> Option<Vec<u64>> {
     let Ok(id) = u32::try_from(id) else {
         log::debug!("stack not recorded: bpf_get_stackid() returned {id}");
         return None;
     };
     let stack = map.get(&id, 0).ok()?;
-    Some(stack.frames().iter().map(|frame| frame.ip).collect())
+    Some(stack.frames().iter().take(depth).map(|frame| frame.ip).collect())
 }
 
 /// A missed stack, on stderr as in libbpf-tools: after the event line it
