@@ -6,7 +6,7 @@
 
 use std::{process::Command, time::Duration};
 
-use bpfbin_tests::{Traced, columns, run, run_workload, unique_path};
+use bpfbin_tests::{Traced, columns, run, run_workload, unique_path, workloads::Cgroup};
 
 /// A word no other exec on this machine carries.
 fn marker() -> String {
@@ -147,6 +147,26 @@ fn u_keeps_only_that_user() {
     assert!(!seen.iter().any(|l| l.contains(&format!("{marker}-root"))), "root's exec was shown: {seen:?}");
 }
 
+/// The shell in the cgroup moves itself there before its exec.
+#[test]
+fn c_keeps_only_the_cgroups_processes() {
+    let marker = marker();
+    let cgroup = Cgroup::new("execsnoop");
+    let mut snoop = Traced::start("execsnoop", &["-c", cgroup.path().to_str().unwrap()]);
+    sh(&format!("exec /bin/echo {marker}-outside"));
+    let inside = sh(&format!("echo $$ > {}/cgroup.procs && exec /bin/echo {marker}-inside", cgroup.path().display()));
+    let line = snoop.expect_line("the exec in the cgroup", |l| l.contains(&format!("{marker}-inside")));
+    assert_eq!(columns(&line)[1], inside.to_string(), "{line}");
+    let seen = snoop.settle(Duration::from_millis(500));
+    assert!(!seen.iter().any(|l| l.contains(&format!("{marker}-outside"))), "an exec outside was shown: {seen:?}");
+
+    let out = run("execsnoop", &["-c", "/nonexistent/cgroup"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("execsnoop: opening cgroup /nonexistent/cgroup: "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
 #[test]
 fn json_lines_carry_every_field() {
     let marker = marker();
@@ -184,8 +204,7 @@ fn a_missing_btf_file_is_named() {
 
 #[test]
 fn bad_flags_and_values_exit_2() {
-    for args in [&["--bogus"][..], &["--max-args", "0"], &["--max-args", "61"], &["-u", "x"], &["-c", "/sys/fs/cgroup"]]
-    {
+    for args in [&["--bogus"][..], &["--max-args", "0"], &["--max-args", "61"], &["-u", "x"], &["-c"]] {
         let out = run("execsnoop", args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use bpfbin_tests::{Traced, columns, run, run_workload, unique_path};
+use bpfbin_tests::{Traced, columns, run, run_workload, unique_path, workloads::Cgroup};
 
 /// This test process: the parent of every workload it starts.
 fn me() -> String {
@@ -43,6 +43,26 @@ fn sees_an_exit_code_with_pid_and_parent() {
     assert_eq!(exit_column(&line), "code 3", "{line}");
     let done = snoop.interrupt();
     assert!(done.status.success(), "{:?} {}", done.status, done.stderr);
+}
+
+/// The shell in the cgroup moves itself there before it exits.
+#[test]
+fn c_keeps_only_the_cgroups_processes() {
+    let cgroup = Cgroup::new("exitsnoop");
+    let mut snoop = Traced::start("exitsnoop", &["-c", cgroup.path().to_str().unwrap()]);
+    let outside = run_workload("sh", &["-c", "exit 5"]).to_string();
+    let script = format!("echo $$ > {}/cgroup.procs && exit 4", cgroup.path().display());
+    let inside = run_workload("sh", &["-c", &script]).to_string();
+    let line = snoop.expect_line("the exit in the cgroup", |l| columns(l).get(1) == Some(&inside.as_str()));
+    assert_eq!(exit_column(&line), "code 4", "{line}");
+    let seen = snoop.settle(Duration::from_millis(500));
+    assert!(!seen.iter().any(|l| columns(l).get(1) == Some(&outside.as_str())), "an exit outside was shown: {seen:?}");
+
+    let out = run("exitsnoop", &["-c", "/nonexistent/cgroup"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("exitsnoop: opening cgroup /nonexistent/cgroup: "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 #[test]
@@ -179,8 +199,7 @@ fn a_missing_btf_file_is_named() {
 
 #[test]
 fn bad_flags_and_values_exit_2() {
-    // -c (cgroup) is libbpf-tools' option this tool leaves out.
-    for args in [&["--bogus"][..], &["-p", "abc"], &["-p", "0"], &["-p"], &["-c", "/sys/fs/cgroup"]] {
+    for args in [&["--bogus"][..], &["-p", "abc"], &["-p", "0"], &["-p"], &["-c"]] {
         let out = run("exitsnoop", args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);

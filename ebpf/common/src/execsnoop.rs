@@ -39,7 +39,8 @@ pub struct Config {
     pub task_tgid: u16,
     /// Send failed execs too (`-x`).
     pub include_failed: u8,
-    pub _pad: u8,
+    /// Only tasks under the cgroup in slot 0 of `CGROUPS` (`-c`).
+    pub cgroup: u8,
 }
 
 /// What the kernel side reads for the PPID, `current->real_parent->tgid`,

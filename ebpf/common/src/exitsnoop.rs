@@ -36,7 +36,9 @@ pub struct Config {
     pub threads: u8,
     /// Only exits with a non-zero status (`-x`): an error code or a signal.
     pub failed_only: u8,
-    pub _pad: u16,
+    /// Only tasks under the cgroup in slot 0 of `CGROUPS` (`-c`).
+    pub cgroup: u8,
+    pub _pad: u8,
     pub task: TaskLayout,
 }
 

@@ -29,7 +29,7 @@ static CONFIG: Global<Config> = Global::new(Config {
     task_real_parent: 0,
     task_tgid: 0,
     include_failed: 0,
-    _pad: 0,
+    cgroup: 0,
 });
 
 /// Execs under way, by thread id, from entry to the matching exit. Entries
@@ -44,10 +44,17 @@ static EXECS: LruHashMap<u32, Event> = LruHashMap::with_max_entries(1024, 0);
 #[map]
 static SCRATCH: PerCpuArray<Event> = PerCpuArray::with_max_entries(1, 0);
 
+bpfbin_common::cgroup_filter!();
+
 bpfbin_common::event_maps!(256 * 1024);
 
+/// Only execs that pass the filters are kept here for their exit, which
+/// then needs none: an exec changes neither uid nor cgroup.
 fn enter(ctx: &TracePointContext, fields: EnterFields) -> u32 {
     let config = CONFIG.load();
+    if !in_cgroup(config.cgroup != 0) {
+        return 0;
+    }
     let uid = bpf_get_current_uid_gid() as u32;
     if config.uid != u32::MAX && config.uid != uid {
         return 0;

@@ -19,15 +19,21 @@ static CONFIG: Global<Config> = Global::new(Config {
     pid: 0,
     threads: 0,
     failed_only: 0,
+    cgroup: 0,
     _pad: 0,
     task: TaskLayout { exit_code: 0, start_time: 0, real_parent: 0, tgid: 0 },
 });
+
+bpfbin_common::cgroup_filter!();
 
 bpfbin_common::event_maps!(256 * 1024);
 
 #[tracepoint]
 pub fn sched_process_exit(_ctx: TracePointContext) -> u32 {
     let config = CONFIG.load();
+    if !in_cgroup(config.cgroup != 0) {
+        return 0;
+    }
     let id = bpf_get_current_pid_tgid();
     let (pid, tid) = ((id >> 32) as u32, id as u32);
     if config.pid != 0 && config.pid != pid {

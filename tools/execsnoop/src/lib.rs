@@ -10,6 +10,7 @@ use bpfbin::{
     event_loop::{Events, read_record},
     layout::{offsets, open_btf},
     load::{attach_syscalls, load},
+    maps::set_cgroup,
     output::Output,
     text::{c_str, contains, write_json_str, write_text},
     time::{local_hms, unix_micros},
@@ -31,6 +32,7 @@ static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/ex
 ///   execsnoop -q        # add "quotemarks" around arguments
 ///   execsnoop -n main   # only print process names containing "main"
 ///   execsnoop -l tpkg   # only print commands where an argument contains "tpkg"
+///   execsnoop -c CG     # trace processes under cgroup (v2) path CG
 ///   execsnoop --json    # one JSON object per line
 #[derive(FromArgs)]
 struct Args {
@@ -58,6 +60,9 @@ struct Args {
     /// print UID column
     #[argh(switch, short = 'U')]
     print_uid: bool,
+    /// trace processes in this cgroup (v2) path, e.g. /sys/fs/cgroup/unified/CG
+    #[argh(option, short = 'c')]
+    cgroup: Option<PathBuf>,
     /// maximum number of arguments parsed and displayed, defaults to 20
     #[argh(option, from_str_fn(max_args), default = "DEFAULT_MAX_ARGS")]
     max_args: u32,
@@ -81,7 +86,7 @@ pub fn main() -> ! {
 }
 
 fn run() -> Result<()> {
-    let args: Args = bpfbin::args::parse("unl")?;
+    let args: Args = bpfbin::args::parse("unlc")?;
     bpfbin::init_logging(args.verbose);
 
     let tracefs = Tracefs::open()?;
@@ -90,6 +95,7 @@ fn run() -> Result<()> {
         uid: args.uid.unwrap_or(u32::MAX),
         max_args: args.max_args,
         include_failed: args.fails.into(),
+        cgroup: args.cgroup.is_some().into(),
         task_real_parent,
         task_tgid,
         ..Config::default()
@@ -110,6 +116,9 @@ fn run() -> Result<()> {
     }
 
     let mut ebpf = load(OBJECT, &config, None)?;
+    if let Some(path) = &args.cgroup {
+        set_cgroup(&mut ebpf, path)?;
+    }
     let start = Instant::now();
     attach_syscalls(&mut ebpf, &syscalls)?;
     let mut events = Events::new(&mut ebpf)?;

@@ -10,6 +10,7 @@ use bpfbin::{
     event_loop::{Events, read_record},
     layout::{offsets, open_btf},
     load::{attach_tracepoint, load},
+    maps::set_cgroup,
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
@@ -27,6 +28,7 @@ static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/ex
 ///   exitsnoop -x          # trace error exits only
 ///   exitsnoop -p 1216     # only trace PID 1216
 ///   exitsnoop -T          # trace by thread
+///   exitsnoop -c CG       # trace processes under cgroup (v2) path CG
 ///   exitsnoop --json      # one JSON object per line
 #[derive(FromArgs)]
 struct Args {
@@ -42,6 +44,9 @@ struct Args {
     /// trace by thread
     #[argh(switch, short = 'T')]
     threaded: bool,
+    /// trace processes in this cgroup (v2) path, e.g. /sys/fs/cgroup/unified/CG
+    #[argh(option, short = 'c')]
+    cgroup: Option<PathBuf>,
     /// verbose debug output
     #[argh(switch, short = 'v')]
     verbose: bool,
@@ -60,7 +65,7 @@ pub fn main() -> ! {
 }
 
 fn run() -> Result<()> {
-    let args: Args = bpfbin::args::parse("p")?;
+    let args: Args = bpfbin::args::parse("pc")?;
     bpfbin::init_logging(args.verbose);
 
     let [exit_code, start_time, real_parent, tgid] = offsets(&mut open_btf(args.btf.as_deref())?, &MEMBERS)?;
@@ -68,6 +73,7 @@ fn run() -> Result<()> {
         pid: args.pid.unwrap_or(0),
         threads: args.threaded.into(),
         failed_only: args.failed.into(),
+        cgroup: args.cgroup.is_some().into(),
         _pad: 0,
         task: TaskLayout { exit_code, start_time, real_parent, tgid },
     };
@@ -77,6 +83,9 @@ fn run() -> Result<()> {
     }
 
     let mut ebpf = load(OBJECT, &config, None)?;
+    if let Some(path) = &args.cgroup {
+        set_cgroup(&mut ebpf, path)?;
+    }
     attach_tracepoint(&mut ebpf, category, name)?;
     let mut events = Events::new(&mut ebpf)?;
 
