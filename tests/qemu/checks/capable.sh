@@ -8,9 +8,11 @@
 # With -K each check is followed by its kernel stack at cap_capable()'s
 # call, named from kallsyms: renice's holds cap_capable and the setpriority
 # syscall, su's cap_capable and setuid. Traced with -c, the two workloads
-# in a cgroup of their own: only their few stacks enter the stack map, and
-# --stack-storage-size makes it 64 times libbpf-tools' 1024, so that a hash
-# collision, shown as a missed stack, is a chance of about 1 in 10,000.
+# in a cgroup of their own: only their few stacks enter the stack map.
+# Every run here makes that map 64 times libbpf-tools' 1024 stacks
+# (--stack-storage-size), so that a hash collision between two of a run's
+# handful of stacks, shown as a missed stack, is a chance of about 1 in
+# 10,000 rather than 1 in 200.
 # capable -K -U -v -p PID --perf-max-stack-depth 1 shows the innermost
 # frame of each stack of Debian's bash raising its hard RLIMIT_NOFILE
 # (ulimit -Hn: CAP_SYS_RESOURCE, 24): cap_capable in the kernel, then the
@@ -117,7 +119,7 @@ problems=
 # bash stays alive (reading go4) until capable has read its mappings.
 ( read -r x < "$go3"; exec "$bash" -c 'ulimit -Hn $(($(ulimit -Hn) + 1)); read -r x < "$1"' bash "$go4" ) > /dev/null 2>&1 &
 BASH_PID=$!
-start_traced "$out" '^TIME +UID +PID +COMM +CAP +NAME +AUDIT +VERDICT' "$bin" -K -U -v -p "$BASH_PID" --perf-max-stack-depth 1
+start_traced "$out" '^TIME +UID +PID +COMM +CAP +NAME +AUDIT +VERDICT' "$bin" -K -U -v -p "$BASH_PID" --perf-max-stack-depth 1 --stack-storage-size 65536
 case $? in
 0) ;;
 2) echo > "$go3"; echo > "$go4"; fail "-U exited before attaching: $(grep -v DEBUG "$out" | head -n1)" ;;
@@ -158,7 +160,7 @@ grep -v DEBUG "$out" | head -n 20
 ( read -r x < "$go3"; exec "$bash" -c 'ulimit -Hn $(($(ulimit -Hn) + 1)); read -r x < "$1"' bash "$go4" ) > /dev/null 2>&1 &
 BASH_PID=$!
 # No header in JSON: -v's debug line of the last attach says when.
-start_traced "$out" 'attached cap_capable to kernel function' "$bin" --json -v -K -U -p "$BASH_PID"
+start_traced "$out" 'attached cap_capable to kernel function' "$bin" --json -v -K -U -p "$BASH_PID" --stack-storage-size 65536
 started=$?
 echo > "$go3"
 [ $started = 0 ] && wait_for "$out" "\"pid\":$BASH_PID,.*\"cap\":24,.*\"user_stack\"" 20
