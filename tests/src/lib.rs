@@ -34,6 +34,20 @@ pub fn tool(tool: &str) -> PathBuf {
     path
 }
 
+/// Every tool in the dist directory the tests use, by name.
+pub fn built_tools() -> Vec<String> {
+    let dir = tool("opensnoop").parent().unwrap().to_path_buf();
+    let mut tools: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| std::fs::read(path).is_ok_and(|bytes| bytes.starts_with(b"\x7fELF")))
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    tools.sort();
+    assert!(tools.len() >= 10, "tools in {}: {tools:?}", dir.display());
+    tools
+}
+
 /// A path no other test or process uses: `/tmp/bpfbin-<pid>-<n>-<label>`.
 pub fn unique_path(label: &str) -> PathBuf {
     static NEXT: AtomicU32 = AtomicU32::new(0);

@@ -4,7 +4,7 @@
 
 use std::{os::unix::fs::symlink, process::Command};
 
-use bpfbin_tests::{Traced, columns, run, run_workload, tool, unique_path};
+use bpfbin_tests::{Traced, built_tools, columns, run, run_workload, tool, unique_path};
 
 /// The tools `bpfbox --list` names.
 fn listed() -> Vec<String> {
@@ -15,15 +15,7 @@ fn listed() -> Vec<String> {
 
 #[test]
 fn every_tool_built_on_its_own_is_in_it() {
-    let dist = tool("bpfbox").parent().unwrap().to_path_buf();
-    let mut built: Vec<String> = std::fs::read_dir(&dist)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| std::fs::read(path).is_ok_and(|bytes| bytes.starts_with(b"\x7fELF")))
-        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
-        .filter(|name| name != "bpfbox")
-        .collect();
-    built.sort();
+    let built: Vec<String> = built_tools().into_iter().filter(|name| name != "bpfbox").collect();
     assert_eq!(listed(), built);
 }
 

@@ -3,31 +3,12 @@
 //! tool is covered the day it is built.
 
 use std::{
-    path::PathBuf,
     process::{Command, Output, Stdio},
     thread,
     time::{Duration, Instant},
 };
 
-use bpfbin_tests::tool;
-
-/// Every tool in the dist directory the tests use.
-fn tools() -> Vec<String> {
-    let dir = tool("opensnoop").parent().unwrap().to_path_buf();
-    let mut tools: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(is_elf)
-        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    tools.sort();
-    assert!(tools.len() >= 10, "tools in {}: {tools:?}", dir.display());
-    tools
-}
-
-fn is_elf(path: &PathBuf) -> bool {
-    std::fs::read(path).is_ok_and(|bytes| bytes.starts_with(b"\x7fELF"))
-}
+use bpfbin_tests::{built_tools, tool};
 
 /// Runs `command` to its end; one that is still running after 10 s (it took
 /// a bad value for a good one and started tracing) is killed, and fails.
@@ -115,7 +96,7 @@ fn assert_usage_error(tool_name: &str, args: &[&str]) {
 #[test]
 fn every_bad_command_line_is_a_usage_error() {
     let mut tried = 0;
-    for tool_name in tools() {
+    for tool_name in built_tools() {
         let usage = usage(&tool_name);
         let mut cases: Vec<Vec<String>> =
             vec![vec!["--no-such-option".into()], vec![unknown_letter(&usage)], vec!["--json=yes".into()]];
@@ -142,7 +123,7 @@ fn every_bad_command_line_is_a_usage_error() {
 
 #[test]
 fn without_privileges_every_tool_says_so_in_one_line() {
-    for tool_name in tools() {
+    for tool_name in built_tools() {
         // bpfbin-offsets reads only a BTF file, which needs no privileges;
         // bpfbox without a tool is a usage error (tests/tests/bpfbox.rs).
         if tool_name == "bpfbin-offsets" || tool_name == "bpfbox" {
@@ -172,7 +153,7 @@ fn usage_lines_parse_into_options() {
 #[test]
 fn a_full_disk_is_one_line_and_status_1() {
     let mut tried = 0;
-    for tool_name in tools() {
+    for tool_name in built_tools() {
         if tool_name == "bpfbox" {
             continue;
         }

@@ -31,12 +31,10 @@ const BASH: &str = "/bin/bash";
 const FUNCTIONS: [&str; 2] = ["readline_internal_teardown", "readline"];
 
 /// Print entered bash commands from all running shells.
-///
-/// Examples:
-///   bashreadline                                  # bash at /bin/bash
-///   bashreadline -s /usr/lib/libreadline.so.8     # bash linked to this libreadline
-///   bashreadline --json                           # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "bashreadline                                  # bash at /bin/bash")]
+#[argh(example = "bashreadline -s /usr/lib/libreadline.so.8     # bash linked to this libreadline")]
+#[argh(example = "bashreadline --json                           # one JSON object per line")]
 struct Args {
     /// the location of libreadline.so library
     #[argh(option, short = 's')]

@@ -25,23 +25,20 @@ use bpfbin_common::bindsnoop::{BitField, Config, Event, MEMBERS, OPTIONS};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/bindsnoop"));
 
 /// Trace bind syscalls.
-///
-/// Examples:
-///   bindsnoop             # trace all bind syscall
-///   bindsnoop -t          # include timestamps
-///   bindsnoop -x          # include errors on output
-///   bindsnoop -p 1216     # only trace PID 1216
-///   bindsnoop -c CG       # Trace process under cgroupsPath CG
-///   bindsnoop -P 80,81    # only trace port 80 and 81
-///   bindsnoop --json      # one JSON object per line
-///
-/// Socket options are reported as:
-///   SOL_IP     IP_FREEBIND              F....
-///   SOL_IP     IP_TRANSPARENT           .T...
-///   SOL_IP     IP_BIND_ADDRESS_NO_PORT  ..N..
-///   SOL_SOCKET SO_REUSEADDR             ...R.
-///   SOL_SOCKET SO_REUSEPORT             ....r
 #[derive(FromArgs)]
+#[argh(example = "bindsnoop             # trace all bind syscall")]
+#[argh(example = "bindsnoop -t          # include timestamps")]
+#[argh(example = "bindsnoop -x          # include errors on output")]
+#[argh(example = "bindsnoop -p 1216     # only trace PID 1216")]
+#[argh(example = "bindsnoop -c CG       # Trace process under cgroupsPath CG")]
+#[argh(example = "bindsnoop -P 80,81    # only trace port 80 and 81")]
+#[argh(example = "bindsnoop --json      # one JSON object per line")]
+#[argh(note = "Socket options are reported as:
+  SOL_IP     IP_FREEBIND              F....
+  SOL_IP     IP_TRANSPARENT           .T...
+  SOL_IP     IP_BIND_ADDRESS_NO_PORT  ..N..
+  SOL_SOCKET SO_REUSEADDR             ...R.
+  SOL_SOCKET SO_REUSEPORT             ....r")]
 struct Args {
     /// include timestamp on output
     #[argh(switch, short = 't')]

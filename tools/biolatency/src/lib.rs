@@ -22,17 +22,15 @@ use bpfbin_common::biolatency::{Config, Fields, Hist, HistKey};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/biolatency"));
 
 /// Summarize block device I/O latency as a histogram.
-///
-/// Examples:
-///   biolatency              # summarize block I/O latency as a histogram
-///   biolatency 1 10         # print 1 second summaries, 10 times
-///   biolatency -mT 1        # 1s summaries, milliseconds, and timestamps
-///   biolatency -Q           # include OS queued time in I/O time
-///   biolatency -D           # show each disk device separately
-///   biolatency -F           # show I/O flags separately
-///   biolatency -d sdc       # Trace sdc only
-///   biolatency -c CG        # Trace process under cgroupsPath CG
 #[derive(FromArgs)]
+#[argh(example = "biolatency              # summarize block I/O latency as a histogram")]
+#[argh(example = "biolatency 1 10         # print 1 second summaries, 10 times")]
+#[argh(example = "biolatency -mT 1        # 1s summaries, milliseconds, and timestamps")]
+#[argh(example = "biolatency -Q           # include OS queued time in I/O time")]
+#[argh(example = "biolatency -D           # show each disk device separately")]
+#[argh(example = "biolatency -F           # show I/O flags separately")]
+#[argh(example = "biolatency -d sdc       # Trace sdc only")]
+#[argh(example = "biolatency -c CG        # Trace process under cgroupsPath CG")]
 struct Args {
     /// include timestamp on output
     #[argh(switch, short = 'T')]

@@ -25,16 +25,14 @@ use bpfbin_common::{
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/biosnoop"));
 
 /// Trace block I/O.
-///
-/// Examples:
-///   biosnoop              # trace all block I/O
-///   biosnoop -Q           # include OS queued time in I/O time
-///   biosnoop -t           # use timestamps instead
-///   biosnoop 10           # trace for 10 seconds only
-///   biosnoop -d sdc       # trace sdc only
-///   biosnoop -c CG        # Trace process under cgroupsPath CG
-///   biosnoop -m 1         # trace for slower than 1ms
 #[derive(FromArgs)]
+#[argh(example = "biosnoop              # trace all block I/O")]
+#[argh(example = "biosnoop -Q           # include OS queued time in I/O time")]
+#[argh(example = "biosnoop -t           # use timestamps instead")]
+#[argh(example = "biosnoop 10           # trace for 10 seconds only")]
+#[argh(example = "biosnoop -d sdc       # trace sdc only")]
+#[argh(example = "biosnoop -c CG        # Trace process under cgroupsPath CG")]
+#[argh(example = "biosnoop -m 1         # trace for slower than 1ms")]
 struct Args {
     /// include OS queued time in I/O time
     #[argh(switch, short = 'Q')]

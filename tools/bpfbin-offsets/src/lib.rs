@@ -18,14 +18,11 @@ use bpfbin::{
 };
 
 /// Print the kernel struct offsets every bpfbin tool needs.
-///
-/// Exit status: 0 when every member is found, 1 when some is missing.
-///
-/// Examples:
-///   bpfbin-offsets                    # this kernel's BTF
-///   bpfbin-offsets --btf vmlinux.btf  # a raw BTF file (scripts/kernel-btf.sh extracts one)
-///   bpfbin-offsets --stats            # and what resolving cost on this board
 #[derive(FromArgs)]
+#[argh(example = "bpfbin-offsets                    # this kernel's BTF")]
+#[argh(example = "bpfbin-offsets --btf vmlinux.btf  # a raw BTF file (scripts/kernel-btf.sh extracts one)")]
+#[argh(example = "bpfbin-offsets --stats            # and what resolving cost on this board")]
+#[argh(note = "Exit status: 0 when every member is found, 1 when some is missing.")]
 struct Args {
     /// raw BTF file to read instead of /sys/kernel/btf/vmlinux
     #[argh(option)]

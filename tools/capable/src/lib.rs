@@ -67,17 +67,15 @@ const CAP_NAMES: [&str; 41] = [
 ];
 
 /// Trace security capability checks (cap_capable()).
-///
-/// Examples:
-///   capable                  # trace capability checks
-///   capable -p 185           # trace this PID only
-///   capable -c CG            # trace processes under cgroup path CG
-///   capable -K               # add kernel stacks to trace
-///   capable -U               # add user-space stacks to trace
-///   capable -x               # extra fields: show TID and INSETID columns
-///   capable -u pid           # each capability once per process (or: cgroup)
-///   capable --json           # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "capable                  # trace capability checks")]
+#[argh(example = "capable -p 185           # trace this PID only")]
+#[argh(example = "capable -c CG            # trace processes under cgroup path CG")]
+#[argh(example = "capable -K               # add kernel stacks to trace")]
+#[argh(example = "capable -U               # add user-space stacks to trace")]
+#[argh(example = "capable -x               # extra fields: show TID and INSETID columns")]
+#[argh(example = "capable -u pid           # each capability once per process (or: cgroup)")]
+#[argh(example = "capable --json           # one JSON object per line")]
 struct Args {
     /// trace this PID only
     #[argh(option, short = 'p', from_str_fn(positive))]

@@ -19,16 +19,14 @@ use bpfbin_common::cpudist::{Config, Hist, PER_ALL, PER_PROCESS, PER_THREAD};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/cpudist"));
 
 /// Summarize on-CPU time per task as a histogram.
-///
-/// Examples:
-///   cpudist              # summarize on-CPU time as a histogram
-///   cpudist -O           # summarize off-CPU time as a histogram
-///   cpudist -c CG        # Trace process under cgroupsPath CG
-///   cpudist 1 10         # print 1 second summaries, 10 times
-///   cpudist -mT 1        # 1s summaries, milliseconds, and timestamps
-///   cpudist -P           # show each PID separately
-///   cpudist -p 185       # trace PID 185 only
 #[derive(FromArgs)]
+#[argh(example = "cpudist              # summarize on-CPU time as a histogram")]
+#[argh(example = "cpudist -O           # summarize off-CPU time as a histogram")]
+#[argh(example = "cpudist -c CG        # Trace process under cgroupsPath CG")]
+#[argh(example = "cpudist 1 10         # print 1 second summaries, 10 times")]
+#[argh(example = "cpudist -mT 1        # 1s summaries, milliseconds, and timestamps")]
+#[argh(example = "cpudist -P           # show each PID separately")]
+#[argh(example = "cpudist -p 185       # trace PID 185 only")]
 struct Args {
     /// measure off-CPU time
     #[argh(switch, short = 'O')]

@@ -20,14 +20,12 @@ use bpfbin_common::drsnoop::{Config, Event};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/drsnoop"));
 
 /// Trace direct reclaim latency.
-///
-/// Examples:
-///   drsnoop         # trace all direct reclaim events
-///   drsnoop -p 123  # trace pid 123
-///   drsnoop -t 123  # trace tid 123 (use for threads only)
-///   drsnoop -d 10   # trace for 10 seconds only
-///   drsnoop -e      # trace all direct reclaim events with extended fields
 #[derive(FromArgs)]
+#[argh(example = "drsnoop         # trace all direct reclaim events")]
+#[argh(example = "drsnoop -p 123  # trace pid 123")]
+#[argh(example = "drsnoop -t 123  # trace tid 123 (use for threads only)")]
+#[argh(example = "drsnoop -d 10   # trace for 10 seconds only")]
+#[argh(example = "drsnoop -e      # trace all direct reclaim events with extended fields")]
 struct Args {
     /// total duration of trace in seconds
     #[argh(option, short = 'd', from_str_fn(positive))]

@@ -21,20 +21,18 @@ use bpfbin_common::execsnoop::{Config, DEFAULT_MAX_ARGS, EnterFields, HEADER_LEN
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/execsnoop"));
 
 /// Trace exec syscalls.
-///
-/// Examples:
-///   execsnoop           # trace all exec() syscalls
-///   execsnoop -x        # include failed exec()s
-///   execsnoop -T        # include time (HH:MM:SS)
-///   execsnoop -U        # include UID
-///   execsnoop -u 1000   # only trace UID 1000
-///   execsnoop -t        # include timestamps
-///   execsnoop -q        # add "quotemarks" around arguments
-///   execsnoop -n main   # only print process names containing "main"
-///   execsnoop -l tpkg   # only print commands where an argument contains "tpkg"
-///   execsnoop -c CG     # trace processes under cgroup (v2) path CG
-///   execsnoop --json    # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "execsnoop           # trace all exec() syscalls")]
+#[argh(example = "execsnoop -x        # include failed exec()s")]
+#[argh(example = "execsnoop -T        # include time (HH:MM:SS)")]
+#[argh(example = "execsnoop -U        # include UID")]
+#[argh(example = "execsnoop -u 1000   # only trace UID 1000")]
+#[argh(example = "execsnoop -t        # include timestamps")]
+#[argh(example = "execsnoop -q        # add \"quotemarks\" around arguments")]
+#[argh(example = "execsnoop -n main   # only print process names containing \"main\"")]
+#[argh(example = "execsnoop -l tpkg   # only print commands where an argument contains \"tpkg\"")]
+#[argh(example = "execsnoop -c CG     # trace processes under cgroup (v2) path CG")]
+#[argh(example = "execsnoop --json    # one JSON object per line")]
 struct Args {
     /// include time column on output (HH:MM:SS)
     #[argh(switch, short = 'T')]

@@ -21,16 +21,14 @@ use bpfbin_common::exitsnoop::{Config, Event, MEMBERS, TaskLayout};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/exitsnoop"));
 
 /// Trace process termination.
-///
-/// Examples:
-///   exitsnoop             # trace process exit events
-///   exitsnoop -t          # include timestamps
-///   exitsnoop -x          # trace error exits only
-///   exitsnoop -p 1216     # only trace PID 1216
-///   exitsnoop -T          # trace by thread
-///   exitsnoop -c CG       # trace processes under cgroup (v2) path CG
-///   exitsnoop --json      # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "exitsnoop             # trace process exit events")]
+#[argh(example = "exitsnoop -t          # include timestamps")]
+#[argh(example = "exitsnoop -x          # trace error exits only")]
+#[argh(example = "exitsnoop -p 1216     # only trace PID 1216")]
+#[argh(example = "exitsnoop -T          # trace by thread")]
+#[argh(example = "exitsnoop -c CG       # trace processes under cgroup (v2) path CG")]
+#[argh(example = "exitsnoop --json      # one JSON object per line")]
 struct Args {
     /// include timestamp on output
     #[argh(switch, short = 't')]

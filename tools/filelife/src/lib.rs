@@ -23,13 +23,11 @@ use bpfbin_common::filelife::{Config, Event, FullPathEvent, MEMBERS};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/filelife"));
 
 /// Trace the lifespan of short-lived files.
-///
-/// Examples:
-///   filelife           # trace all events
-///   filelife -p 123    # trace pid 123
-///   filelife -F        # trace full-path of file
-///   filelife --json    # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "filelife           # trace all events")]
+#[argh(example = "filelife -p 123    # trace pid 123")]
+#[argh(example = "filelife -F        # trace full-path of file")]
+#[argh(example = "filelife --json    # one JSON object per line")]
 struct Args {
     /// process PID to trace
     #[argh(option, short = 'p', from_str_fn(positive))]

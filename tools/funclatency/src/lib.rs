@@ -20,23 +20,20 @@ use bpfbin_common::funclatency::{Config, MAX_SLOTS, MSEC, NSEC, USEC};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/funclatency"));
 
 /// Time functions and print latency as a histogram.
-///
-/// Choices for FUNCTION: FUNCTION         (kprobe)
-///                       LIBRARY:FUNCTION (uprobe a library in -p PID)
-///                       :FUNCTION        (uprobe the binary of -p PID)
-///                       PROGRAM:FUNCTION (uprobe the binary PROGRAM)
-///
-/// Examples:
-///   funclatency do_sys_open         # time the do_sys_open() kernel function
-///   funclatency -m do_nanosleep     # time do_nanosleep(), in milliseconds
-///   funclatency -c CG               # Trace process under cgroupsPath CG
-///   funclatency -u vfs_read         # time vfs_read(), in microseconds
-///   funclatency -p 181 vfs_read     # time process 181 only
-///   funclatency -p 181 c:read       # time the read() C library function
-///   funclatency -p 181 :foo         # time foo() from pid 181's userspace
-///   funclatency -i 2 -d 10 vfs_read # output every 2 seconds, for 10s
-///   funclatency -mTi 5 vfs_read     # output every 5 seconds, with timestamps
 #[derive(FromArgs)]
+#[argh(example = "funclatency do_sys_open         # time the do_sys_open() kernel function")]
+#[argh(example = "funclatency -m do_nanosleep     # time do_nanosleep(), in milliseconds")]
+#[argh(example = "funclatency -c CG               # Trace process under cgroupsPath CG")]
+#[argh(example = "funclatency -u vfs_read         # time vfs_read(), in microseconds")]
+#[argh(example = "funclatency -p 181 vfs_read     # time process 181 only")]
+#[argh(example = "funclatency -p 181 c:read       # time the read() C library function")]
+#[argh(example = "funclatency -p 181 :foo         # time foo() from pid 181's userspace")]
+#[argh(example = "funclatency -i 2 -d 10 vfs_read # output every 2 seconds, for 10s")]
+#[argh(example = "funclatency -mTi 5 vfs_read     # output every 5 seconds, with timestamps")]
+#[argh(note = "Choices for FUNCTION: FUNCTION         (kprobe)
+                      LIBRARY:FUNCTION (uprobe a library in -p PID)
+                      :FUNCTION        (uprobe the binary of -p PID)
+                      PROGRAM:FUNCTION (uprobe the binary PROGRAM)")]
 struct Args {
     /// output in milliseconds
     #[argh(switch, short = 'm')]
@@ -68,7 +65,7 @@ struct Args {
     /// print one JSON object per interval, with the raw slot counts
     #[argh(switch)]
     json: bool,
-    /// the function to time (see above)
+    /// the function to time (see the notes below)
     #[argh(positional, arg_name = "FUNCTION")]
     function: String,
 }

@@ -21,16 +21,14 @@ use bpfbin_common::irqs::{ANY_CPU, Config, Info, IrqKey};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/hardirqs"));
 
 /// Summarize hard irq event time as histograms.
-///
-/// Examples:
-///   hardirqs            # sum hard irq event time
-///   hardirqs -d         # show hard irq event time as histograms
-///   hardirqs 1 10       # print 1 second summaries, 10 times
-///   hardirqs -c CG      # Trace process under cgroupsPath CG
-///   hardirqs --cpu 1    # only stat irq on cpu 1
-///   hardirqs -C         # display separately by CPU
-///   hardirqs -NT 1      # 1s summaries, nanoseconds, and timestamps
 #[derive(FromArgs)]
+#[argh(example = "hardirqs            # sum hard irq event time")]
+#[argh(example = "hardirqs -d         # show hard irq event time as histograms")]
+#[argh(example = "hardirqs 1 10       # print 1 second summaries, 10 times")]
+#[argh(example = "hardirqs -c CG      # Trace process under cgroupsPath CG")]
+#[argh(example = "hardirqs --cpu 1    # only stat irq on cpu 1")]
+#[argh(example = "hardirqs -C         # display separately by CPU")]
+#[argh(example = "hardirqs -NT 1      # 1s summaries, nanoseconds, and timestamps")]
 struct Args {
     /// display separately by CPU
     #[argh(switch, short = 'C')]

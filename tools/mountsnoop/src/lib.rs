@@ -28,13 +28,11 @@ use names::Names;
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/mountsnoop"));
 
 /// Trace mount, umount, fsopen, fsconfig, fsmount, move_mount syscalls.
-///
-/// Examples:
-///   mountsnoop           # trace mount relative syscalls
-///   mountsnoop -d        # detailed output (one line per column value)
-///   mountsnoop -p 1216   # only trace PID 1216
-///   mountsnoop --json    # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "mountsnoop           # trace mount relative syscalls")]
+#[argh(example = "mountsnoop -d        # detailed output (one line per column value)")]
+#[argh(example = "mountsnoop -p 1216   # only trace PID 1216")]
+#[argh(example = "mountsnoop --json    # one JSON object per line")]
 struct Args {
     /// process ID to trace
     #[argh(option, short = 'p', from_str_fn(positive))]

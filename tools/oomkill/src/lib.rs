@@ -18,11 +18,9 @@ use bpfbin_common::oomkill::{Config, Event, MEMBERS};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/oomkill"));
 
 /// Trace OOM kills.
-///
-/// Examples:
-///   oomkill               # trace OOM kills
-///   oomkill --json        # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "oomkill               # trace OOM kills")]
+#[argh(example = "oomkill --json        # one JSON object per line")]
 struct Args {
     /// verbose debug output
     #[argh(switch, short = 'v')]

@@ -22,21 +22,19 @@ use bpfbin_common::{
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/opensnoop"));
 
 /// Trace open family syscalls.
-///
-/// Examples:
-///   opensnoop           # trace all open() syscalls
-///   opensnoop -T        # include timestamps
-///   opensnoop -U        # include UID
-///   opensnoop -x        # only show failed opens
-///   opensnoop -p 181    # only trace PID 181
-///   opensnoop -t 123    # only trace TID 123
-///   opensnoop -u 1000   # only trace UID 1000
-///   opensnoop -d 10     # trace for 10 seconds only
-///   opensnoop -n main   # only print process names containing "main"
-///   opensnoop -e        # show extended fields
-///   opensnoop -F        # show full path for an open file
-///   opensnoop --json    # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "opensnoop           # trace all open() syscalls")]
+#[argh(example = "opensnoop -T        # include timestamps")]
+#[argh(example = "opensnoop -U        # include UID")]
+#[argh(example = "opensnoop -x        # only show failed opens")]
+#[argh(example = "opensnoop -p 181    # only trace PID 181")]
+#[argh(example = "opensnoop -t 123    # only trace TID 123")]
+#[argh(example = "opensnoop -u 1000   # only trace UID 1000")]
+#[argh(example = "opensnoop -d 10     # trace for 10 seconds only")]
+#[argh(example = "opensnoop -n main   # only print process names containing \"main\"")]
+#[argh(example = "opensnoop -e        # show extended fields")]
+#[argh(example = "opensnoop -F        # show full path for an open file")]
+#[argh(example = "opensnoop --json    # one JSON object per line")]
 struct Args {
     /// duration to trace, in seconds
     #[argh(option, short = 'd', from_str_fn(positive))]

@@ -20,15 +20,13 @@ use bpfbin_common::runqlat::{Config, Hist, MEMBERS, PER_ALL, PER_PIDNS, PER_PROC
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/runqlat"));
 
 /// Summarize run queue (scheduler) latency as a histogram.
-///
-/// Examples:
-///   runqlat         # summarize run queue latency as a histogram
-///   runqlat 1 10    # print 1 second summaries, 10 times
-///   runqlat -mT 1   # 1s summaries, milliseconds, and timestamps
-///   runqlat -P      # show each PID separately
-///   runqlat -p 185  # trace PID 185 only
-///   runqlat -c CG   # Trace process under cgroupsPath CG
 #[derive(FromArgs)]
+#[argh(example = "runqlat         # summarize run queue latency as a histogram")]
+#[argh(example = "runqlat 1 10    # print 1 second summaries, 10 times")]
+#[argh(example = "runqlat -mT 1   # 1s summaries, milliseconds, and timestamps")]
+#[argh(example = "runqlat -P      # show each PID separately")]
+#[argh(example = "runqlat -p 185  # trace PID 185 only")]
+#[argh(example = "runqlat -c CG   # Trace process under cgroupsPath CG")]
 struct Args {
     /// include timestamp on output
     #[argh(switch, short = 'T')]

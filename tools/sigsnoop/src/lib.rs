@@ -19,15 +19,13 @@ use bpfbin_common::sigsnoop::{Config, Event, GenerateFields, KillFields};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/sigsnoop"));
 
 /// Trace standard and real-time signals.
-///
-/// Examples:
-///   sigsnoop             # trace signals system-wide
-///   sigsnoop -k          # trace signals issued by kill syscall only
-///   sigsnoop -x          # trace failed signals only
-///   sigsnoop -p 1216     # only trace PID 1216
-///   sigsnoop -s 1,9,15   # trace signal 1, 9, 15
-///   sigsnoop --json      # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "sigsnoop             # trace signals system-wide")]
+#[argh(example = "sigsnoop -k          # trace signals issued by kill syscall only")]
+#[argh(example = "sigsnoop -x          # trace failed signals only")]
+#[argh(example = "sigsnoop -p 1216     # only trace PID 1216")]
+#[argh(example = "sigsnoop -s 1,9,15   # trace signal 1, 9, 15")]
+#[argh(example = "sigsnoop --json      # one JSON object per line")]
 struct Args {
     /// trace failed signals only
     #[argh(switch, short = 'x')]

@@ -20,14 +20,12 @@ use bpfbin_common::irqs::{ANY_CPU, Config, Info, SOFTIRQ_NAMES};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/softirqs"));
 
 /// Summarize soft irq event time as histograms.
-///
-/// Examples:
-///   softirqs            # sum soft irq event time
-///   softirqs -d         # show soft irq event time as histograms
-///   softirqs -c 1       # show soft irq event time on cpu 1
-///   softirqs 1 10       # print 1 second summaries, 10 times
-///   softirqs -NT 1      # 1s summaries, nanoseconds, and timestamps
 #[derive(FromArgs)]
+#[argh(example = "softirqs            # sum soft irq event time")]
+#[argh(example = "softirqs -d         # show soft irq event time as histograms")]
+#[argh(example = "softirqs -c 1       # show soft irq event time on cpu 1")]
+#[argh(example = "softirqs 1 10       # print 1 second summaries, 10 times")]
+#[argh(example = "softirqs -NT 1      # 1s summaries, nanoseconds, and timestamps")]
 struct Args {
     /// show distributions as histograms
     #[argh(switch, short = 'd')]

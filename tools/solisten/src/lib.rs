@@ -23,13 +23,11 @@ use bpfbin_common::solisten::{Config, Event, MEMBERS};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/solisten"));
 
 /// Trace IPv4 and IPv6 listen syscalls.
-///
-/// Examples:
-///   solisten           # trace listen syscalls
-///   solisten -t        # output with timestamp
-///   solisten -p 1216   # only trace PID 1216
-///   solisten --json    # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "solisten           # trace listen syscalls")]
+#[argh(example = "solisten -t        # output with timestamp")]
+#[argh(example = "solisten -p 1216   # only trace PID 1216")]
+#[argh(example = "solisten --json    # one JSON object per line")]
 struct Args {
     /// process ID to trace
     #[argh(option, short = 'p', from_str_fn(positive))]

@@ -21,15 +21,13 @@ use bpfbin_common::{
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/statsnoop"));
 
 /// Trace stat syscalls.
-///
-/// Examples:
-///   statsnoop             # trace all stat syscalls
-///   statsnoop -t          # include timestamps
-///   statsnoop -s          # include syscall name
-///   statsnoop -x          # only show failed stats
-///   statsnoop -p 1216     # only trace PID 1216
-///   statsnoop --json      # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "statsnoop             # trace all stat syscalls")]
+#[argh(example = "statsnoop -t          # include timestamps")]
+#[argh(example = "statsnoop -s          # include syscall name")]
+#[argh(example = "statsnoop -x          # only show failed stats")]
+#[argh(example = "statsnoop -p 1216     # only trace PID 1216")]
+#[argh(example = "statsnoop --json      # one JSON object per line")]
 struct Args {
     /// process ID to trace
     #[argh(option, short = 'p', from_str_fn(positive))]

@@ -18,12 +18,10 @@ use bpfbin_common::syncsnoop::{Config, Event, SYSCALLS};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/syncsnoop"));
 
 /// Trace sync syscalls.
-///
-/// Examples:
-///   syncsnoop           # trace sync syscalls
-///   syncsnoop -p 1216   # only trace PID 1216
-///   syncsnoop --json    # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "syncsnoop           # trace sync syscalls")]
+#[argh(example = "syncsnoop -p 1216   # only trace PID 1216")]
+#[argh(example = "syncsnoop --json    # one JSON object per line")]
 struct Args {
     /// process ID to trace
     #[argh(option, short = 'p', from_str_fn(positive))]

@@ -41,19 +41,17 @@ compile_error!("syscount has syscall tables for x86_64, aarch64 and arm: see scr
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/syscount"));
 
 /// Summarize syscall counts and latencies.
-///
-/// Examples:
-///   syscount                 # print top 10 syscalls by count on Ctrl-C
-///   syscount -i 1            # ... every second
-///   syscount -p $(pidof dd)  # look only at a particular process
-///   syscount -L              # measure and sort output by latency
-///   syscount -P              # group statistics by pid, not by syscall
-///   syscount -x -i 5         # count only failed syscalls
-///   syscount -e ENOENT -i 5  # count only syscalls failed with a given errno
-///   syscount -c CG           # trace processes under cgroup (v2) path CG
-///   syscount --syscall read  # count only read(2)
-///   syscount --json -i 1     # one JSON object per row
 #[derive(FromArgs)]
+#[argh(example = "syscount                 # print top 10 syscalls by count on Ctrl-C")]
+#[argh(example = "syscount -i 1            # ... every second")]
+#[argh(example = "syscount -p $(pidof dd)  # look only at a particular process")]
+#[argh(example = "syscount -L              # measure and sort output by latency")]
+#[argh(example = "syscount -P              # group statistics by pid, not by syscall")]
+#[argh(example = "syscount -x -i 5         # count only failed syscalls")]
+#[argh(example = "syscount -e ENOENT -i 5  # count only syscalls failed with a given errno")]
+#[argh(example = "syscount -c CG           # trace processes under cgroup (v2) path CG")]
+#[argh(example = "syscount --syscall read  # count only read(2)")]
+#[argh(example = "syscount --json -i 1     # one JSON object per row")]
 struct Args {
     /// verbose debug output
     #[argh(switch, short = 'v')]

@@ -22,18 +22,16 @@ use bpfbin_common::tcpconnect::{Config, Event};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/tcpconnect"));
 
 /// Count/Trace active tcp connections.
-///
-/// Examples:
-///   tcpconnect             # trace all TCP connect()s
-///   tcpconnect -t          # include timestamps
-///   tcpconnect -p 181      # only trace PID 181
-///   tcpconnect -P 80       # only trace port 80
-///   tcpconnect -P 80,81    # only trace port 80 and 81
-///   tcpconnect -U          # include UID
-///   tcpconnect -u 1000     # only trace UID 1000
-///   tcpconnect -c          # count connects per src, dest, port
-///   tcpconnect --json      # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "tcpconnect             # trace all TCP connect()s")]
+#[argh(example = "tcpconnect -t          # include timestamps")]
+#[argh(example = "tcpconnect -p 181      # only trace PID 181")]
+#[argh(example = "tcpconnect -P 80       # only trace port 80")]
+#[argh(example = "tcpconnect -P 80,81    # only trace port 80 and 81")]
+#[argh(example = "tcpconnect -U          # include UID")]
+#[argh(example = "tcpconnect -u 1000     # only trace UID 1000")]
+#[argh(example = "tcpconnect -c          # count connects per src, dest, port")]
+#[argh(example = "tcpconnect --json      # one JSON object per line")]
 struct Args {
     /// verbose debug output
     #[argh(switch, short = 'v')]

@@ -22,16 +22,14 @@ use bpfbin_common::tcpconnlat::{Config, Event};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/tcpconnlat"));
 
 /// Trace TCP connects and show connection latency.
-///
-/// Examples:
-///   tcpconnlat              # trace every connect with its latency
-///   tcpconnlat 1            # trace connection latency slower than 1 ms
-///   tcpconnlat 0.1          # trace connection latency slower than 100 us
-///   tcpconnlat -t           # include timestamps
-///   tcpconnlat -p 185       # trace PID 185 only
-///   tcpconnlat -L           # include LPORT while printing outputs
-///   tcpconnlat --json       # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "tcpconnlat              # trace every connect with its latency")]
+#[argh(example = "tcpconnlat 1            # trace connection latency slower than 1 ms")]
+#[argh(example = "tcpconnlat 0.1          # trace connection latency slower than 100 us")]
+#[argh(example = "tcpconnlat -t           # include timestamps")]
+#[argh(example = "tcpconnlat -p 185       # trace PID 185 only")]
+#[argh(example = "tcpconnlat -L           # include LPORT while printing outputs")]
+#[argh(example = "tcpconnlat --json       # one JSON object per line")]
 struct Args {
     /// only connects slower than this many milliseconds (fractions allowed)
     #[argh(positional, from_str_fn(min_latency))]

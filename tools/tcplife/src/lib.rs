@@ -23,12 +23,10 @@ use bpfbin_common::tcplife::{Config, Event, MEMBERS};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/tcplife"));
 
 /// Trace the lifespan of TCP sessions and summarize.
-///
-/// Examples:
-///   tcplife -p 1215             # only trace PID 1215
-///   tcplife -p 1215 -4          # trace IPv4 only
-///   tcplife --json              # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "tcplife -p 1215             # only trace PID 1215")]
+#[argh(example = "tcplife -p 1215 -4          # trace IPv4 only")]
+#[argh(example = "tcplife --json              # one JSON object per line")]
 struct Args {
     /// process ID to trace
     #[argh(option, short = 'p', from_str_fn(positive))]

@@ -22,16 +22,14 @@ use bpfbin_common::tcpretrans::{Config, Event, LOSS_PROBE, SEQ_MEMBERS};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/tcpretrans"));
 
 /// Trace TCP retransmits.
-///
-/// Examples:
-///   tcpretrans           # trace TCP retransmits
-///   tcpretrans -l        # include TLP attempts
-///   tcpretrans -s        # display TCP sequence numbers
-///   tcpretrans -4        # trace IPv4 family only
-///   tcpretrans -6        # trace IPv6 family only
-///   tcpretrans -c        # count retransmits per flow, shown at Ctrl-C
-///   tcpretrans --json    # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "tcpretrans           # trace TCP retransmits")]
+#[argh(example = "tcpretrans -l        # include TLP attempts")]
+#[argh(example = "tcpretrans -s        # display TCP sequence numbers")]
+#[argh(example = "tcpretrans -4        # trace IPv4 family only")]
+#[argh(example = "tcpretrans -6        # trace IPv6 family only")]
+#[argh(example = "tcpretrans -c        # count retransmits per flow, shown at Ctrl-C")]
+#[argh(example = "tcpretrans --json    # one JSON object per line")]
 struct Args {
     /// display TCP sequence numbers (needs BTF)
     #[argh(switch, short = 's')]

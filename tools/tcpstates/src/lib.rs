@@ -21,14 +21,12 @@ use bpfbin_common::tcpstates::{Config, Event};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/tcpstates"));
 
 /// Trace TCP session state changes and durations.
-///
-/// Examples:
-///   tcpstates                  # trace all TCP state changes
-///   tcpstates -T               # include timestamps
-///   tcpstates -L 80            # only trace local port 80
-///   tcpstates -D 80            # only trace remote port 80
-///   tcpstates --json           # one JSON object per line
 #[derive(FromArgs)]
+#[argh(example = "tcpstates                  # trace all TCP state changes")]
+#[argh(example = "tcpstates -T               # include timestamps")]
+#[argh(example = "tcpstates -L 80            # only trace local port 80")]
+#[argh(example = "tcpstates -D 80            # only trace remote port 80")]
+#[argh(example = "tcpstates --json           # one JSON object per line")]
 struct Args {
     /// verbose debug output
     #[argh(switch, short = 'v')]

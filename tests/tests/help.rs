@@ -1,0 +1,42 @@
+//! Every built tool's `--help`: a one-sentence summary, the options, then
+//! libbpf-tools' examples one a line (argp puts them before the options).
+//! A doc comment's lines would run together into the summary: argh joins
+//! them, so examples and notes are `#[argh(example, note)]` attributes.
+
+use bpfbin_tests::{built_tools, run};
+
+#[test]
+fn every_help_has_a_summary_and_one_example_a_line() {
+    for tool_name in built_tools() {
+        if tool_name == "bpfbox" {
+            continue; // its own usage: bpfbox TOOL [ARGS...]
+        }
+        let out = run(&tool_name, &["--help"]);
+        assert_eq!(out.status.code(), Some(0), "{tool_name}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = help.lines().collect();
+        assert!(lines[0].starts_with(&format!("Usage: {tool_name} ")), "{tool_name}: {help}");
+        // The summary is one sentence on its own line, as argp's doc string starts.
+        let summary = lines[2];
+        assert!(summary.ends_with('.') && !summary[..summary.len() - 1].contains(". "), "{tool_name}: {summary:?}");
+        assert!(summary.len() < 80, "{tool_name}: {summary:?}");
+        let examples: Vec<&str> = lines
+            .iter()
+            .skip_while(|line| **line != "Examples:")
+            .skip(1)
+            .take_while(|line| !line.is_empty())
+            .copied()
+            .collect();
+        assert!(examples.len() >= 2, "{tool_name}: {help}");
+        // killsnoop is sigsnoop -k under another name, with sigsnoop's help.
+        let example_tool = if tool_name == "killsnoop" { "sigsnoop" } else { &tool_name };
+        for example in examples {
+            assert!(example.starts_with(&format!("  {example_tool}")), "{tool_name}: {example:?}");
+            assert_eq!(
+                example.matches(&format!(" {example_tool}")).count(),
+                1,
+                "{tool_name}: two examples on a line: {example:?}"
+            );
+        }
+    }
+}
