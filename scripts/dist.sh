@@ -97,7 +97,7 @@ bpfbin $version for $target
 eBPF observability tools from libbpf-tools, rebuilt in Rust. Each tool is
 one static binary with its eBPF program inside: no libraries, compiler or
 kernel headers needed on the device. Flags and output follow the
-libbpf-tools tool of the same name; every tool has --help.
+libbpf-tools tool of the same name; every tool has --help and --version.
 
 Tools (sbin/):
 $(echo $tools | fold -s -w 72 | sed 's/^/  /')

@@ -40,3 +40,20 @@ fn every_help_has_a_summary_and_one_example_a_line() {
         }
     }
 }
+
+/// `-V`/`--version`, which argp gives every libbpf-tools tool: the tool's
+/// name and bpfbin's version on stdout, status 0, also in a cluster (`-xV`).
+#[test]
+fn every_tool_prints_its_version() {
+    let version = env!("CARGO_PKG_VERSION");
+    for tool_name in built_tools() {
+        for flag in ["--version", "-V"] {
+            let out = run(&tool_name, &[flag]);
+            assert_eq!(out.status.code(), Some(0), "{tool_name} {flag}: {}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{tool_name} (bpfbin) {version}\n"));
+            assert!(out.stderr.is_empty(), "{tool_name} {flag}");
+        }
+    }
+    let out = run("execsnoop", &["-xV"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("execsnoop (bpfbin) {version}\n"));
+}

@@ -19,8 +19,8 @@ use crate::{
 
 /// Parses this process's arguments. `with_value` lists the short options that
 /// take a value (e.g. "dnptu"); other letters in a cluster are switches.
-/// `--help` prints usage and exits 0; bad usage prints the error and the usage
-/// line and exits 2.
+/// `--help` prints usage and `-V`/`--version` the version, and exit 0; bad
+/// usage prints the error and the usage line and exits 2.
 pub fn parse<T: FromArgs>(with_value: &str) -> Result<T> {
     let mut raw = tool_args();
     let program = raw.next().map(program_name).unwrap_or_default();
@@ -42,8 +42,35 @@ pub fn parse_from<T: FromArgs>(program: &str, words: &[String], with_value: &str
             print!("{output}");
             Error::quiet()
         }
+        // argh has no --version; a tool's own flags never include it.
+        Err(()) if asks_for_version(&words, with_value) => {
+            println!("{}", version_line(program));
+            Error::quiet()
+        }
         Err(()) => Error::usage(format!("{}\n{}", output.trim_end(), usage_line::<T>(program))),
     })
+}
+
+/// What `-V`/`--version` prints, as argp's `argp_program_version` ("opensnoop
+/// 0.1"), naming the project the version belongs to.
+pub fn version_line(program: &str) -> String {
+    format!("{program} (bpfbin) {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Whether split `words` hold `-V` or `--version` as a flag, not as the value
+/// of a short option nor after `--`.
+fn asks_for_version(words: &[&str], with_value: &str) -> bool {
+    let mut previous: Option<String> = None;
+    for &word in words {
+        if word == "--" {
+            return false;
+        }
+        if matches!(word, "-V" | "--version") && !takes_value(previous.as_ref(), with_value) {
+            return true;
+        }
+        previous = Some(word.to_owned());
+    }
+    false
 }
 
 /// A usage error found after parsing, such as flags that exclude each
@@ -228,6 +255,28 @@ mod tests {
         let demo: Demo = parse_from("demo", &["-Tp7".into()], "p").unwrap();
         assert_eq!(demo.pid, Some(7));
         assert!(demo.timestamp);
+    }
+
+    #[test]
+    fn version_is_asked_for_by_a_flag_not_by_a_value() {
+        let asks =
+            |words: &[&str]| asks_for_version(&split(words).iter().map(String::as_str).collect::<Vec<_>>(), "dpn");
+        assert!(asks(&["--version"]));
+        assert!(asks(&["-V"]));
+        assert!(asks(&["-xV"]));
+        assert!(asks(&["-p", "181", "--version"]));
+        assert!(!asks(&["-n", "-V"]));
+        assert!(!asks(&["-n", "--version"]));
+        assert!(!asks(&["--", "--version"]));
+        assert!(!asks(&["--bogus"]));
+    }
+
+    #[test]
+    fn version_exits_zero_quietly_after_printing() {
+        let err = parse_from::<Demo>("demo", &["-T".into(), "--version".into()], "p").unwrap_err();
+        assert_eq!(err.code(), 0);
+        assert_eq!(err.message(), None);
+        assert_eq!(version_line("demo"), format!("demo (bpfbin) {}", env!("CARGO_PKG_VERSION")));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use bpfbin::args::{program_name, shift};
+use bpfbin::args::{program_name, shift, version_line};
 
 /// Each tool's name and its `main`.
 const TOOLS: &[(&str, fn() -> !)] = &[
@@ -40,7 +40,8 @@ const TOOLS: &[(&str, fn() -> !)] = &[
     ("tcpstates", tcpstates::main),
 ];
 
-const USAGE: &str = "Usage: bpfbox TOOL [ARGS...] | bpfbox --list | TOOL [ARGS...] through a link named TOOL";
+const USAGE: &str =
+    "Usage: bpfbox TOOL [ARGS...] | bpfbox --list | bpfbox --version | TOOL [ARGS...] through a link named TOOL";
 
 fn tool(name: &str) -> Option<fn() -> !> {
     TOOLS.iter().find(|(tool, _)| *tool == name).map(|&(_, main)| main)
@@ -60,6 +61,7 @@ fn main() {
             let _ = TOOLS.iter().try_for_each(|(name, _)| writeln!(out, "{name}"));
         }
         Some("--help" | "-h") => println!("{USAGE}\nTools: {}", names()),
+        Some("--version" | "-V") => println!("{}", version_line("bpfbox")),
         Some(name) => match tool(name) {
             Some(main) => {
                 shift();
