@@ -60,10 +60,11 @@ fn one_disk_only_milliseconds_and_timestamps() {
     assert!(total(&hists[0].1) >= 2 * MOST, "{out:#?}");
 }
 
+/// `--flag` is `-F`'s long name in libbpf-tools.
 #[test]
 fn per_flag_sections() {
     let scratch = Scratch::new();
-    let out = biolatency(&scratch, &["-F", "-d", &scratch.disk, SECONDS, "1"]);
+    let out = biolatency(&scratch, &["--flag", "-d", &scratch.disk, SECONDS, "1"]);
     let hists = histograms(&out, "usecs");
     for (above, _) in &hists {
         assert!(above.starts_with("flags = "), "{above:?}: {out:#?}");

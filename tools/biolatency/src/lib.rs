@@ -45,7 +45,7 @@ struct Args {
     #[argh(switch, short = 'D')]
     disks: bool,
     /// print a histogram per set of I/O flags
-    #[argh(switch, short = 'F')]
+    #[argh(switch, short = 'F', long = "flag")]
     flags: bool,
     /// trace this disk only
     #[argh(option, short = 'd')]
