@@ -60,17 +60,10 @@ pub fn version_line(program: &str) -> String {
 /// Whether split `words` hold `-V` or `--version` as a flag, not as the value
 /// of a short option nor after `--`.
 fn asks_for_version(words: &[&str], with_value: &str) -> bool {
-    let mut previous: Option<String> = None;
-    for &word in words {
-        if word == "--" {
-            return false;
-        }
-        if matches!(word, "-V" | "--version") && !takes_value(previous.as_ref(), with_value) {
-            return true;
-        }
-        previous = Some(word.to_owned());
-    }
-    false
+    let flags = words.iter().take_while(|word| **word != "--");
+    flags.enumerate().any(|(at, word)| {
+        matches!(*word, "-V" | "--version") && !takes_value(at.checked_sub(1).map(|before| words[before]), with_value)
+    })
 }
 
 /// A usage error found after parsing, such as flags that exclude each
@@ -124,7 +117,7 @@ fn split_words(words: &[String], with_value: &str) -> Vec<String> {
     let mut iter = words.iter();
     while let Some(word) = iter.next() {
         // The value of `-n` in `-n -Tx` is "-Tx", whatever it looks like.
-        if takes_value(out.last(), with_value) {
+        if takes_value(out.last().map(String::as_str), with_value) {
             out.push(word.clone());
             continue;
         }
@@ -165,7 +158,7 @@ fn split_words(words: &[String], with_value: &str) -> Vec<String> {
 }
 
 /// Whether `last`, an already split word, is a short option still waiting for its value.
-fn takes_value(last: Option<&String>, with_value: &str) -> bool {
+fn takes_value(last: Option<&str>, with_value: &str) -> bool {
     last.and_then(|w| w.strip_prefix('-'))
         .and_then(|letter| letter.chars().next().filter(|_| letter.chars().count() == 1))
         .is_some_and(|letter| with_value.contains(letter))
