@@ -12,7 +12,10 @@ use aya_ebpf::{
     programs::{ProbeContext, RetProbeContext, tracing::StackIdContext},
 };
 use bpfbin_common::{
-    capable::{CAP_OPT_INSETID, CAP_OPT_NOAUDIT, Check, Config, Event, NO_STACK, UNIQUE_CGROUP, UNIQUE_OFF, UniqueKey},
+    capable::{
+        CAP_OPT_INSETID, CAP_OPT_NOAUDIT, Check, Config, DEFAULT_STACK_STORAGE_SIZE, Event, NO_STACK, UNIQUE_CGROUP,
+        UNIQUE_OFF, UniqueKey,
+    },
     kernel::{count_lost, probe_arg, probe_ret},
 };
 
@@ -36,10 +39,9 @@ static CHECKS: HashMap<u64, Check> = HashMap::with_max_entries(10240, 0);
 static SEEN: HashMap<UniqueKey, u8> = HashMap::with_max_entries(10240, 0);
 
 /// `-K`, `-U`: the stacks events refer to by id, 127 frames deep; identical
-/// stacks share an id. Its 1024 entries are libbpf-tools' default, which
-/// `--stack-storage-size` changes at load time.
+/// stacks share an id. `--stack-storage-size` sets its size at load time.
 #[map]
-static STACKS: StackTrace = StackTrace::with_max_entries(1024, 0);
+static STACKS: StackTrace = StackTrace::with_max_entries(DEFAULT_STACK_STORAGE_SIZE, 0);
 
 bpfbin_common::cgroup_filter!();
 

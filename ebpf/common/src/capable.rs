@@ -15,6 +15,10 @@ pub const CAP_OPT_INSETID: u32 = 1 << 2;
 /// An event's stack id when its stack was not asked for.
 pub const NO_STACK: i32 = -1;
 
+/// Stacks the `STACKS` map holds unless `--stack-storage-size` says
+/// otherwise: libbpf-tools' default.
+pub const DEFAULT_STACK_STORAGE_SIZE: u32 = 1024;
+
 /// Filters and kernel facts, set by user space before load.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use bpfbin::{
     time::{local_hms, unix_micros},
     usersyms::{Process, UserSymbols},
 };
-use bpfbin_common::capable::{Config, Event, UNIQUE_CGROUP, UNIQUE_OFF, UNIQUE_PID};
+use bpfbin_common::capable::{Config, DEFAULT_STACK_STORAGE_SIZE, Event, UNIQUE_CGROUP, UNIQUE_OFF, UNIQUE_PID};
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/capable"));
 
@@ -102,7 +102,7 @@ struct Args {
     #[argh(option, from_str_fn(stack_depth), default = "MAX_STACK_DEPTH")]
     perf_max_stack_depth: usize,
     /// the number of unique stack traces that can be stored and displayed (default 1024)
-    #[argh(option, from_str_fn(positive), default = "1024")]
+    #[argh(option, from_str_fn(positive), default = "DEFAULT_STACK_STORAGE_SIZE")]
     stack_storage_size: u32,
     /// print one JSON object per event instead of columns
     #[argh(switch)]
