@@ -8,12 +8,10 @@ use aya_ebpf::{
     macros::uretprobe,
     programs::RetProbeContext,
 };
-use bpfbin_common::{
-    bashreadline::{Event, MAX_LINE_SIZE},
-    kernel::count_lost,
-};
+use bpfbin_common::bashreadline::{Event, MAX_LINE_SIZE};
+use bpfbin_kernel::count_lost;
 
-bpfbin_common::event_maps!(64 * 1024);
+bpfbin_kernel::event_maps!(64 * 1024);
 
 /// The probed function's return value: the address of the line.
 ///
@@ -62,4 +60,4 @@ pub fn bashreadline(ctx: RetProbeContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -18,8 +18,12 @@ use aya_ebpf::{
 };
 use bpfbin_common::{
     bindsnoop::{BitField, Config, Event, MAX_ENTRIES, OPTIONS},
-    inet::{Endpoints, FdWalk, MAX_PORTS, SockOffsets, fd_socket, port_allowed, read_sock_endpoints},
-    kernel::{count_lost, read_field, read_long},
+    inet::{Endpoints, FdWalk, MAX_PORTS, SockOffsets},
+};
+use bpfbin_kernel::{
+    count_lost,
+    inet::{fd_socket, port_allowed, read_sock_endpoints},
+    read_field, read_long,
 };
 
 #[unsafe(no_mangle)]
@@ -39,7 +43,7 @@ static CONFIG: Global<Config> = Global::new(Config {
     _pad2: 0,
 });
 
-bpfbin_common::cgroup_filter!();
+bpfbin_kernel::cgroup_filter!();
 
 /// The local ports to trace (`-P`), filled by user space.
 #[map]
@@ -49,7 +53,7 @@ static PORTS: HashMap<u16, u8> = HashMap::with_max_entries(MAX_PORTS, 0);
 #[map]
 static FDS: HashMap<u32, u32> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
 #[tracepoint]
 pub fn sys_enter_bind(ctx: TracePointContext) -> u32 {
@@ -121,4 +125,4 @@ fn bits(base: u64, field: &BitField) -> u64 {
     if field.bits >= 64 { word } else { word & ((1u64 << field.bits) - 1) }
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -18,8 +18,8 @@ use aya_ebpf::{
 use bpfbin_common::{
     biolatency::{Config, Fields, Hist, HistKey, MAX_ENTRIES, MAX_SLOTS, RWBS_LEN, StartKey},
     histogram::slot,
-    kernel::{atomic_add, read_record, value_or_insert},
 };
+use bpfbin_kernel::{atomic_add, read_record, value_or_insert};
 
 const NO_FIELDS: Fields = Fields { dev: 0, sector: 0, rwbs: 0 };
 
@@ -48,7 +48,7 @@ static START: LruHashMap<StartKey, u64> = LruHashMap::with_max_entries(MAX_ENTRI
 #[map]
 static HISTS: HashMap<HistKey, Hist> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-bpfbin_common::cgroup_filter!();
+bpfbin_kernel::cgroup_filter!();
 
 fn start_key(ctx: &TracePointContext, fields: &Fields) -> Option<StartKey> {
     Some(StartKey { dev: read_record(ctx, fields.dev)?, _pad: 0, sector: read_record(ctx, fields.sector)? })
@@ -119,4 +119,4 @@ pub fn block_rq_complete(ctx: TracePointContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

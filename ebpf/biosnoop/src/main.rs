@@ -18,8 +18,8 @@ use bpfbin_common::{
     TASK_COMM_LEN,
     biolatency::{Fields, MAX_ENTRIES, RWBS_LEN, StartKey},
     biosnoop::{Config, Event},
-    kernel::{count_lost, read_record},
 };
+use bpfbin_kernel::{count_lost, read_record};
 
 const NO_FIELDS: Fields = Fields { dev: 0, sector: 0, rwbs: 0 };
 
@@ -63,9 +63,9 @@ static SUBMITTERS: LruHashMap<StartKey, Submitter> = LruHashMap::with_max_entrie
 #[map]
 static START: LruHashMap<StartKey, Stage> = LruHashMap::with_max_entries(MAX_ENTRIES, 0);
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
-bpfbin_common::cgroup_filter!();
+bpfbin_kernel::cgroup_filter!();
 
 fn now() -> u64 {
     // SAFETY: the helper has no preconditions.
@@ -180,4 +180,4 @@ pub fn block_rq_complete(ctx: TracePointContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

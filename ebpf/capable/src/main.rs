@@ -11,13 +11,11 @@ use aya_ebpf::{
     maps::{HashMap, StackTrace},
     programs::{ProbeContext, RetProbeContext, tracing::StackIdContext},
 };
-use bpfbin_common::{
-    capable::{
-        CAP_OPT_INSETID, CAP_OPT_NOAUDIT, Check, Config, DEFAULT_STACK_STORAGE_SIZE, Event, NO_STACK, UNIQUE_CGROUP,
-        UNIQUE_OFF, UniqueKey,
-    },
-    kernel::{count_lost, probe_arg, probe_ret},
+use bpfbin_common::capable::{
+    CAP_OPT_INSETID, CAP_OPT_NOAUDIT, Check, Config, DEFAULT_STACK_STORAGE_SIZE, Event, NO_STACK, UNIQUE_CGROUP,
+    UNIQUE_OFF, UniqueKey,
 };
+use bpfbin_kernel::{count_lost, probe_arg, probe_ret};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config {
@@ -43,9 +41,9 @@ static SEEN: HashMap<UniqueKey, u8> = HashMap::with_max_entries(10240, 0);
 #[map]
 static STACKS: StackTrace = StackTrace::with_max_entries(DEFAULT_STACK_STORAGE_SIZE, 0);
 
-bpfbin_common::cgroup_filter!();
+bpfbin_kernel::cgroup_filter!();
 
-bpfbin_common::event_maps!(64 * 1024);
+bpfbin_kernel::event_maps!(64 * 1024);
 
 /// `int cap_capable(const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts)`
 #[kprobe]
@@ -130,4 +128,4 @@ pub fn cap_capable_return(ctx: RetProbeContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -2,10 +2,8 @@
 //!
 //! Every type here is `#[repr(C)]` plain data: the kernel side writes it into a
 //! ring buffer or reads it as a global, the user side reads the same bytes.
-//! With the `kernel` feature, also the helpers the eBPF programs share.
+//! The kernel-side helpers are in `bpfbin_kernel` (ebpf/kernel).
 #![no_std]
-// irqs' shared counters are atomic adds (see ebpf/runqlat).
-#![cfg_attr(feature = "kernel", feature(core_intrinsics), allow(internal_features))]
 
 pub mod bashreadline;
 pub mod bindsnoop;
@@ -21,8 +19,6 @@ pub mod funclatency;
 pub mod histogram;
 pub mod inet;
 pub mod irqs;
-#[cfg(feature = "kernel")]
-pub mod kernel;
 pub mod mountsnoop;
 pub mod oomkill;
 pub mod opensnoop;

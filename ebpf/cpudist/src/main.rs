@@ -20,8 +20,8 @@ use bpfbin_common::{
     TASK_COMM_LEN,
     cpudist::{ALL, Config, Hist, MAX_ENTRIES, MAX_SLOTS, PER_PROCESS, PER_THREAD},
     histogram::slot,
-    kernel::{atomic_add, read_long, read_record, value_or_insert},
 };
+use bpfbin_kernel::{atomic_add, read_long, read_record, value_or_insert};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config {
@@ -50,7 +50,7 @@ static PENDING: HashMap<u32, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 #[map]
 static HISTS: HashMap<u32, Hist> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-bpfbin_common::cgroup_filter!();
+bpfbin_kernel::cgroup_filter!();
 
 /// Whether the current task passes `-p` and `-c`.
 fn traced(config: &Config, tgid: u32) -> bool {
@@ -142,4 +142,4 @@ pub fn sched_switch(ctx: TracePointContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

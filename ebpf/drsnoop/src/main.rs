@@ -11,10 +11,8 @@ use aya_ebpf::{
     maps::HashMap,
     programs::TracePointContext,
 };
-use bpfbin_common::{
-    drsnoop::{Config, Event},
-    kernel::{count_lost, read_kernel_long, read_long},
-};
+use bpfbin_common::drsnoop::{Config, Event};
+use bpfbin_kernel::{count_lost, read_kernel_long, read_long};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config { pid: 0, tid: 0, nr_reclaimed: 0, _pad: [0; 6], vm_zone_stat: 0 });
@@ -23,7 +21,7 @@ static CONFIG: Global<Config> = Global::new(Config { pid: 0, tid: 0, nr_reclaime
 #[map]
 static START: HashMap<u32, [u64; 2]> = HashMap::with_max_entries(8192, 0);
 
-bpfbin_common::event_maps!(64 * 1024);
+bpfbin_kernel::event_maps!(64 * 1024);
 
 /// The current thread, if the filters keep it.
 fn traced(config: &Config) -> Option<u32> {
@@ -73,4 +71,4 @@ pub fn mm_vmscan_direct_reclaim_end(ctx: TracePointContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

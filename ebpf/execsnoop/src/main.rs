@@ -14,10 +14,10 @@ use aya_ebpf::{
     maps::{LruHashMap, PerCpuArray},
     programs::TracePointContext,
 };
-use bpfbin_common::{
-    execsnoop::{ARG_LEN, ARGS_LEN, Config, DEFAULT_MAX_ARGS, EnterFields, Event, HEADER_LEN, LAST_ARG, MAX_ARGS},
-    kernel::{count_lost, current_task, read_field, read_long, read_pointer, read_user_pointer},
+use bpfbin_common::execsnoop::{
+    ARG_LEN, ARGS_LEN, Config, DEFAULT_MAX_ARGS, EnterFields, Event, HEADER_LEN, LAST_ARG, MAX_ARGS,
 };
+use bpfbin_kernel::{count_lost, current_task, read_field, read_long, read_pointer, read_user_pointer};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config {
@@ -44,9 +44,9 @@ static EXECS: LruHashMap<u32, Event> = LruHashMap::with_max_entries(1024, 0);
 #[map]
 static SCRATCH: PerCpuArray<Event> = PerCpuArray::with_max_entries(1, 0);
 
-bpfbin_common::cgroup_filter!();
+bpfbin_kernel::cgroup_filter!();
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
 /// Only execs that pass the filters are kept here for their exit, which
 /// then needs none: an exec changes neither uid nor cgroup.
@@ -166,4 +166,4 @@ pub fn sys_exit_execveat(ctx: TracePointContext) -> u32 {
     exit(&ctx)
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -9,10 +9,8 @@ use aya_ebpf::{
     macros::tracepoint,
     programs::TracePointContext,
 };
-use bpfbin_common::{
-    exitsnoop::{Config, Event, TaskLayout},
-    kernel::{count_lost, current_task, read_field, read_pointer},
-};
+use bpfbin_common::exitsnoop::{Config, Event, TaskLayout};
+use bpfbin_kernel::{count_lost, current_task, read_field, read_pointer};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config {
@@ -24,9 +22,9 @@ static CONFIG: Global<Config> = Global::new(Config {
     task: TaskLayout { exit_code: 0, start_time: 0, real_parent: 0, tgid: 0 },
 });
 
-bpfbin_common::cgroup_filter!();
+bpfbin_kernel::cgroup_filter!();
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
 #[tracepoint]
 pub fn sched_process_exit(_ctx: TracePointContext) -> u32 {
@@ -70,4 +68,4 @@ pub fn sched_process_exit(_ctx: TracePointContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -13,9 +13,9 @@ use aya_ebpf::{
 };
 use bpfbin_common::{
     filelife::{Config, Event, FMODE_CREATED, FullPathEvent, Unlink},
-    kernel::{count_lost, dentry_dir, probe_arg, probe_ret, read_field, read_pointer},
     vfs::PathWalk,
 };
+use bpfbin_kernel::{count_lost, dentry_dir, probe_arg, probe_ret, read_field, read_pointer};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config {
@@ -47,7 +47,7 @@ static START: HashMap<u64, u64> = HashMap::with_max_entries(8192, 0);
 #[map]
 static UNLINKS: HashMap<u32, Unlink> = HashMap::with_max_entries(8192, 0);
 
-bpfbin_common::event_maps!(64 * 1024);
+bpfbin_kernel::event_maps!(64 * 1024);
 
 fn created(dentry: u64) -> u32 {
     let config = CONFIG.load();
@@ -175,4 +175,4 @@ fn fill(event: &mut Event, config: &Config, id: u64, unlink: &Unlink) {
     }
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -15,8 +15,8 @@ use aya_ebpf::{
 use bpfbin_common::{
     funclatency::{Config, HIST, MAX_PIDS, MAX_SLOTS, MSEC, USEC},
     histogram::slot,
-    kernel::{atomic_add, value_or_insert},
 };
+use bpfbin_kernel::{atomic_add, value_or_insert};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config { pid: 0, units: 0, cgroup: 0, _pad: [0; 2] });
@@ -29,7 +29,7 @@ static STARTS: HashMap<u32, u64> = HashMap::with_max_entries(MAX_PIDS, 0);
 #[map]
 static HISTS: HashMap<u32, [u32; MAX_SLOTS]> = HashMap::with_max_entries(1, 0);
 
-bpfbin_common::cgroup_filter!();
+bpfbin_kernel::cgroup_filter!();
 
 fn now() -> u64 {
     // SAFETY: the helper has no preconditions.
@@ -98,4 +98,4 @@ pub fn user_return(_ctx: RetProbeContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -11,8 +11,10 @@ use aya_ebpf::{
     maps::{HashMap, PerCpuArray},
     programs::TracePointContext,
 };
-use bpfbin_common::irqs::{
-    Config, HardirqStart, Info, IrqKey, MAX_IRQS, NAME_LEN, now, on_target_cpu, read_dynamic_str, record,
+use bpfbin_common::irqs::{Config, HardirqStart, Info, IrqKey, MAX_IRQS, NAME_LEN};
+use bpfbin_kernel::{
+    irqs::{on_target_cpu, read_dynamic_str, record},
+    now,
 };
 
 #[unsafe(no_mangle)]
@@ -36,7 +38,7 @@ static START: PerCpuArray<HardirqStart> = PerCpuArray::with_max_entries(1, 0);
 #[map]
 static INFOS: HashMap<IrqKey, Info> = HashMap::with_max_entries(MAX_IRQS, 0);
 
-bpfbin_common::cgroup_filter!();
+bpfbin_kernel::cgroup_filter!();
 
 /// Whether this interrupt passes `-s` and `-c` (the cgroup of the task it interrupted).
 fn traced(config: &Config) -> bool {
@@ -82,4 +84,4 @@ pub fn irq_handler_exit(_ctx: TracePointContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

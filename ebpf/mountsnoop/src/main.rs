@@ -12,13 +12,13 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    kernel::{count_lost, current_task, read_field, read_long, read_pointer},
     mountsnoop::{
         Config, Event, MAX_ARGS, MntNsWalk, STRINGS, SYS_FSCONFIG, SYS_FSMOUNT, SYS_FSOPEN, SYS_MOUNT, SYS_MOVE_MOUNT,
         SYS_UMOUNT, SYSCALLS,
     },
     tracepoint::ABSENT,
 };
+use bpfbin_kernel::{count_lost, current_task, read_field, read_long, read_pointer};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config {
@@ -40,7 +40,7 @@ struct Args {
 #[map]
 static START: HashMap<u32, Args> = HashMap::with_max_entries(10240, 0);
 
-bpfbin_common::event_maps!(512 * 1024);
+bpfbin_kernel::event_maps!(512 * 1024);
 
 fn enter(ctx: &TracePointContext, sys: usize) -> u32 {
     let config = CONFIG.load();
@@ -155,4 +155,4 @@ mount_syscall!(sys_enter_fsconfig, sys_exit_fsconfig, SYS_FSCONFIG);
 mount_syscall!(sys_enter_fsmount, sys_exit_fsmount, SYS_FSMOUNT);
 mount_syscall!(sys_enter_move_mount, sys_exit_move_mount, SYS_MOVE_MOUNT);
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -12,14 +12,14 @@ use aya_ebpf::{
 };
 use bpfbin_common::{
     TASK_COMM_LEN,
-    kernel::{count_lost, probe_arg, read_field, read_pointer},
     oomkill::{Config, Event},
 };
+use bpfbin_kernel::{count_lost, probe_arg, read_field, read_pointer};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config { chosen: 0, totalpages: 0, tgid: 0, comm: 0, totalpages_size: 8 });
 
-bpfbin_common::event_maps!(64 * 1024);
+bpfbin_kernel::event_maps!(64 * 1024);
 
 /// `void oom_kill_process(struct oom_control *oc, const char *message)`
 #[kprobe]
@@ -59,4 +59,4 @@ pub fn oom_kill_process(ctx: ProbeContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -14,10 +14,10 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    kernel::{count_lost, current_cwd, read_long},
     opensnoop::{Config, EnterFields, Event, FullPathEvent},
     vfs::PathWalk,
 };
+use bpfbin_kernel::{count_lost, current_cwd, read_long};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config {
@@ -56,7 +56,7 @@ struct Args {
 #[map]
 static START: HashMap<u32, Args> = HashMap::with_max_entries(10240, 0);
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
 /// The `struct open_how` of openat2, whose first two members are flags and mode.
 #[repr(C)]
@@ -195,4 +195,4 @@ pub fn sys_exit_openat2(ctx: TracePointContext) -> u32 {
     exit(&ctx)
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

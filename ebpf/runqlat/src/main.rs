@@ -19,10 +19,10 @@ use aya_ebpf::{
 use bpfbin_common::{
     TASK_COMM_LEN,
     histogram::slot,
-    kernel::{atomic_add, current_task, read_field, read_long, read_pointer, read_record, value_or_insert},
     runqlat::{ALL, Config, Hist, MAX_ENTRIES, MAX_SLOTS, PER_PIDNS, PER_PROCESS, PER_THREAD, PidnsWalk},
     tracepoint::FieldOffset,
 };
+use bpfbin_kernel::{atomic_add, current_task, read_field, read_long, read_pointer, read_record, value_or_insert};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config {
@@ -60,7 +60,7 @@ static WAITED: HashMap<u32, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 #[map]
 static HISTS: HashMap<u32, Hist> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-bpfbin_common::cgroup_filter!();
+bpfbin_kernel::cgroup_filter!();
 
 fn now() -> u64 {
     // SAFETY: the helper has no preconditions.
@@ -167,4 +167,4 @@ pub fn sched_switch(ctx: TracePointContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -13,9 +13,9 @@ use aya_ebpf::{
 };
 use bpfbin_common::{
     TASK_COMM_LEN,
-    kernel::{count_lost, read_long, read_record},
     sigsnoop::{Config, Event, GenerateFields, KillFields},
 };
+use bpfbin_kernel::{count_lost, read_long, read_record};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config {
@@ -34,7 +34,7 @@ static CONFIG: Global<Config> = Global::new(Config {
 #[map]
 static VALUES: HashMap<u32, Event> = HashMap::with_max_entries(10240, 0);
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
 /// Whether `sig` passes the `-s` filter.
 fn wanted(config: &Config, sig: i32) -> bool {
@@ -153,4 +153,4 @@ pub fn sys_exit_tgkill(ctx: TracePointContext) -> u32 {
     exit(&ctx)
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -10,9 +10,10 @@ use aya_ebpf::{
     maps::{HashMap, PerCpuArray},
     programs::TracePointContext,
 };
-use bpfbin_common::{
-    irqs::{Config, Info, SOFTIRQ_NAMES, now, on_target_cpu, record},
-    kernel::read_record,
+use bpfbin_common::irqs::{Config, Info, SOFTIRQ_NAMES};
+use bpfbin_kernel::{
+    irqs::{on_target_cpu, record},
+    now, read_record,
 };
 
 #[unsafe(no_mangle)]
@@ -70,4 +71,4 @@ pub fn softirq_exit(ctx: TracePointContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

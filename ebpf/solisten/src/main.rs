@@ -17,9 +17,13 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{Endpoints, FdWalk, SockOffsets, fd_socket, read_sock_endpoints},
-    kernel::{count_lost, read_field, read_long},
+    inet::{Endpoints, FdWalk, SockOffsets},
     solisten::{Call, Config, Event, MAX_ENTRIES},
+};
+use bpfbin_kernel::{
+    count_lost,
+    inet::{fd_socket, read_sock_endpoints},
+    read_field, read_long,
 };
 
 #[unsafe(no_mangle)]
@@ -37,7 +41,7 @@ static CONFIG: Global<Config> = Global::new(Config {
 #[map]
 static CALLS: HashMap<u32, Call> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-bpfbin_common::event_maps!(64 * 1024);
+bpfbin_kernel::event_maps!(64 * 1024);
 
 #[tracepoint]
 pub fn sys_enter_listen(ctx: TracePointContext) -> u32 {
@@ -87,4 +91,4 @@ pub fn sys_exit_listen(ctx: TracePointContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

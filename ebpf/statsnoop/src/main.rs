@@ -11,10 +11,10 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    kernel::{count_lost, read_long},
     statsnoop::{Config, EnterFields, Event, INVALID_FD, SYSCALLS},
     tracepoint::{ABSENT, FieldOffset},
 };
+use bpfbin_kernel::{count_lost, read_long};
 
 const NO_FIELDS: EnterFields = EnterFields { path: ABSENT, dirfd: ABSENT, fd: ABSENT };
 
@@ -34,7 +34,7 @@ struct Args {
 #[map]
 static START: HashMap<u32, Args> = HashMap::with_max_entries(10240, 0);
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
 fn read_fd(ctx: &TracePointContext, offset: FieldOffset) -> i32 {
     if offset == ABSENT { INVALID_FD } else { read_long(ctx, offset) as i32 }
@@ -126,4 +126,4 @@ stat_syscall!(sys_enter_fstat64, sys_exit_fstat64, 8);
 stat_syscall!(sys_enter_fstatat64, sys_exit_fstatat64, 9);
 stat_syscall!(sys_enter_statfs64, sys_exit_statfs64, 10);
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -8,18 +8,15 @@ use aya_ebpf::{
     macros::tracepoint,
     programs::TracePointContext,
 };
-use bpfbin_common::{
-    kernel::count_lost,
-    syncsnoop::{
-        Config, Event, SYS_FDATASYNC, SYS_FSYNC, SYS_MSYNC, SYS_SYNC, SYS_SYNC_FILE_RANGE, SYS_SYNC_FILE_RANGE2,
-        SYS_SYNCFS,
-    },
+use bpfbin_common::syncsnoop::{
+    Config, Event, SYS_FDATASYNC, SYS_FSYNC, SYS_MSYNC, SYS_SYNC, SYS_SYNC_FILE_RANGE, SYS_SYNC_FILE_RANGE2, SYS_SYNCFS,
 };
+use bpfbin_kernel::count_lost;
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config { pid: 0 });
 
-bpfbin_common::event_maps!(64 * 1024);
+bpfbin_kernel::event_maps!(64 * 1024);
 
 fn emit(sys: u32) -> u32 {
     let id = bpf_get_current_pid_tgid();
@@ -84,4 +81,4 @@ pub fn sys_enter_syncfs(_ctx: TracePointContext) -> u32 {
     emit(SYS_SYNCFS)
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

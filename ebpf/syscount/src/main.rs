@@ -10,10 +10,8 @@ use aya_ebpf::{
     maps::HashMap,
     programs::TracePointContext,
 };
-use bpfbin_common::{
-    kernel::{atomic_add, current_task, read_long, read_pointer, value_or_insert},
-    syscount::{Config, Counts, MAX_ENTRIES},
-};
+use bpfbin_common::syscount::{Config, Counts, MAX_ENTRIES};
+use bpfbin_kernel::{atomic_add, current_task, read_long, read_pointer, value_or_insert};
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> = Global::new(Config {
@@ -41,7 +39,7 @@ static START: HashMap<u32, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 #[map]
 static DATA: HashMap<u32, Counts> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-bpfbin_common::cgroup_filter!();
+bpfbin_kernel::cgroup_filter!();
 
 /// The calling process (tgid) and thread, if they pass the `-c` and `-p` filters.
 fn traced(config: &Config) -> Option<(u32, u32)> {
@@ -114,4 +112,4 @@ pub fn sys_exit(ctx: TracePointContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

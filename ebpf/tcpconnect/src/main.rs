@@ -27,9 +27,12 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{Change, MAX_PORTS, SetStateFields, TCP_CLOSE, TCP_SYN_SENT, port_allowed, read_endpoints, read_tcp_change},
-    kernel::count_lost,
+    inet::{MAX_PORTS, SetStateFields, TCP_CLOSE, TCP_SYN_SENT},
     tcpconnect::{Config, Connector, Event, MAX_ENTRIES},
+};
+use bpfbin_kernel::{
+    count_lost,
+    inet::{Change, port_allowed, read_endpoints, read_tcp_change},
 };
 
 #[unsafe(no_mangle)]
@@ -50,7 +53,7 @@ static PORTS: HashMap<u16, u8> = HashMap::with_max_entries(MAX_PORTS, 0);
 #[map]
 static PENDING: HashMap<u64, Connector> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
 #[tracepoint]
 pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
@@ -106,4 +109,4 @@ fn now() -> u64 {
     unsafe { ktime_get_ns() }
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

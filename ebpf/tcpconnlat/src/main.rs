@@ -12,9 +12,12 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{SetStateFields, TCP_CLOSE, TCP_ESTABLISHED, TCP_SYN_SENT, read_endpoints, read_tcp_change},
-    kernel::count_lost,
+    inet::{SetStateFields, TCP_CLOSE, TCP_ESTABLISHED, TCP_SYN_SENT},
     tcpconnlat::{Config, Event, MAX_ENTRIES, Start},
+};
+use bpfbin_kernel::{
+    count_lost,
+    inet::{read_endpoints, read_tcp_change},
 };
 
 #[unsafe(no_mangle)]
@@ -24,7 +27,7 @@ static CONFIG: Global<Config> = Global::new(Config { fields: SetStateFields::UNS
 #[map]
 static START: HashMap<u64, Start> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
 #[tracepoint]
 pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
@@ -75,4 +78,4 @@ fn now() -> u64 {
     unsafe { ktime_get_ns() }
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

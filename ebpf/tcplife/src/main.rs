@@ -13,9 +13,13 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{SetStateFields, TCP_CLOSE, TCP_SYN_SENT, read_endpoints, read_tcp_change},
-    kernel::{count_lost, read_field},
+    inet::{SetStateFields, TCP_CLOSE, TCP_SYN_SENT},
     tcplife::{Config, Event, Ident, MAX_ENTRIES},
+};
+use bpfbin_kernel::{
+    count_lost,
+    inet::{read_endpoints, read_tcp_change},
+    read_field,
 };
 
 /// States from include/net/tcp_states.h that libbpf-tools' tcplife uses.
@@ -41,9 +45,9 @@ static BIRTH: HashMap<u64, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 #[map]
 static IDENTS: HashMap<u64, Ident> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-bpfbin_common::port_filters!();
+bpfbin_kernel::port_filters!();
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
 #[tracepoint]
 pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
@@ -111,4 +115,4 @@ fn now() -> u64 {
     unsafe { ktime_get_ns() }
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

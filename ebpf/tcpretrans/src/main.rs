@@ -12,17 +12,21 @@ use aya_ebpf::{
     programs::{ProbeContext, TracePointContext},
 };
 use bpfbin_common::{
-    inet::{AF_INET, AF_INET6, SkSkbFields, SockOffsets, is_v4_mapped, read_addresses, read_sock_endpoints},
-    kernel::{count_lost, probe_arg, read_field, read_record, read_record_pointer},
+    inet::{AF_INET, AF_INET6, SkSkbFields, SockOffsets, is_v4_mapped},
     tcpretrans::{Config, Event, LOSS_PROBE, RETRANSMIT},
     tracepoint::ABSENT,
+};
+use bpfbin_kernel::{
+    count_lost,
+    inet::{read_addresses, read_sock_endpoints},
+    probe_arg, read_field, read_record, read_record_pointer,
 };
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> =
     Global::new(Config { fields: SkSkbFields::UNSET, sock: SockOffsets::UNSET, family: 0, skb_seq: 0 });
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
 #[tracepoint]
 pub fn tcp_retransmit_skb(ctx: TracePointContext) -> u32 {
@@ -98,4 +102,4 @@ pub fn tcp_send_loss_probe(ctx: ProbeContext) -> u32 {
     0
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

@@ -11,22 +11,25 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{SetStateFields, TCP_CLOSE, read_endpoints, read_tcp_change},
-    kernel::count_lost,
+    inet::{SetStateFields, TCP_CLOSE},
     tcpstates::{Config, Event, MAX_ENTRIES},
+};
+use bpfbin_kernel::{
+    count_lost,
+    inet::{read_endpoints, read_tcp_change},
 };
 
 #[unsafe(no_mangle)]
 static CONFIG: Global<Config> =
     Global::new(Config { fields: SetStateFields::UNSET, family: 0, filter_sports: 0, filter_dports: 0 });
 
-bpfbin_common::port_filters!();
+bpfbin_kernel::port_filters!();
 
 /// When each socket entered its current state, by socket address.
 #[map]
 static TIMESTAMPS: HashMap<u64, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
-bpfbin_common::event_maps!(256 * 1024);
+bpfbin_kernel::event_maps!(256 * 1024);
 
 #[tracepoint]
 pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
@@ -73,4 +76,4 @@ fn now() -> u64 {
     unsafe { ktime_get_ns() }
 }
 
-bpfbin_common::program_object!();
+bpfbin_kernel::program_object!();

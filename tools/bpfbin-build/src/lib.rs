@@ -3,7 +3,7 @@
 //!
 //! All tools of one architecture share one eBPF target directory,
 //! `target/ebpf/<arch>`: `core` (rebuilt with `-Z build-std`), aya-ebpf and
-//! the shared crate are compiled once, not once per tool, and a `cargo test`
+//! the shared crates are compiled once, not once per tool, and a `cargo test`
 //! for the host reuses what the x86_64 release build left there. Each build
 //! script waits for cargo's lock on that directory in turn.
 //!
@@ -43,8 +43,8 @@ fn try_embed(tool: &str) -> Result<(), String> {
 
     let workspace = PathBuf::from(var("CARGO_MANIFEST_DIR")?).join("../..");
     // Directories are scanned whole: any change to the kernel side, the
-    // shared crate or the locked versions builds the object again.
-    for input in [&format!("ebpf/{tool}"), "ebpf/common", "Cargo.lock", "rust-toolchain.toml"] {
+    // shared crates or the locked versions builds the object again.
+    for input in [&format!("ebpf/{tool}"), "ebpf/common", "ebpf/kernel", "Cargo.lock", "rust-toolchain.toml"] {
         println!("cargo::rerun-if-changed={}", workspace.join(input).display());
     }
     let arch = var("CARGO_CFG_TARGET_ARCH")?;

@@ -1,0 +1,47 @@
+//! Kernel-side helpers shared by the eBPF programs: what every program
+//! object declares (`program_object!`, `event_maps!`), reads of
+//! tracepoint records and kernel memory, event output, and the helpers of
+//! the tool families (`irqs`, `inet`). The types both sides share are in
+//! `bpfbin_common`.
+#![no_std]
+// `atomic_add` is BPF's atomic add (see ebpf/runqlat).
+#![feature(core_intrinsics)]
+#![allow(internal_features)]
+
+pub mod inet;
+pub mod irqs;
+mod maps;
+mod path;
+mod read;
+
+pub use maps::{atomic_add, count_lost, value_or_insert};
+pub use path::{current_cwd, dentry_dir};
+pub use read::{
+    current_task, probe_arg, probe_ret, read_field, read_kernel_long, read_long, read_pointer, read_record,
+    read_record_pointer, read_user_pointer,
+};
+
+/// Nanoseconds since boot (`CLOCK_MONOTONIC`), as libbpf-tools' `bpf_ktime_get_ns()`.
+#[inline(always)]
+pub fn now() -> u64 {
+    // SAFETY: the helper has no preconditions.
+    unsafe { aya_ebpf::helpers::bpf_ktime_get_ns() }
+}
+
+/// What every program object needs besides its programs: a panic handler
+/// (never reached: the verifier refuses code that could panic) and the GPL
+/// license the tracing helpers require.
+#[macro_export]
+macro_rules! program_object {
+    () => {
+        #[cfg(not(test))]
+        #[panic_handler]
+        fn panic(_info: &core::panic::PanicInfo) -> ! {
+            loop {}
+        }
+
+        #[unsafe(link_section = "license")]
+        #[unsafe(no_mangle)]
+        static LICENSE: [u8; 4] = *b"GPL\0";
+    };
+}

@@ -1,0 +1,71 @@
+//! The maps every tool shares: the ring buffer its events go through with
+//! the count of those that did not fit, the `-c` cgroup filter, and updates
+//! of map values that other CPUs update too.
+
+use core::intrinsics::{AtomicOrdering, atomic_xadd};
+
+use aya_ebpf::{
+    bindings::BPF_NOEXIST,
+    maps::{HashMap, PerCpuArray},
+};
+
+/// Declares the ring buffer `EVENTS` of `$bytes` bytes that a tool's events
+/// go through (user space may resize it at load), and the per-CPU `LOST`
+/// count of events that did not fit (`count_lost`), so none is lost silently.
+#[macro_export]
+macro_rules! event_maps {
+    ($bytes:expr) => {
+        #[aya_ebpf::macros::map]
+        static EVENTS: aya_ebpf::maps::RingBuf = aya_ebpf::maps::RingBuf::with_byte_size($bytes, 0);
+
+        #[aya_ebpf::macros::map]
+        static LOST: aya_ebpf::maps::PerCpuArray<u64> = aya_ebpf::maps::PerCpuArray::with_max_entries(1, 0);
+    };
+}
+
+/// Declares the `-c` filter: the one-slot `CGROUPS` map user space fills
+/// (`bpfbin::maps::set_cgroup`), and `in_cgroup(on)`, whether the current
+/// task is in that cgroup or `on` is false (no `-c`).
+#[macro_export]
+macro_rules! cgroup_filter {
+    () => {
+        #[aya_ebpf::macros::map]
+        static CGROUPS: aya_ebpf::maps::CgroupArray = aya_ebpf::maps::CgroupArray::with_max_entries(1, 0);
+
+        fn in_cgroup(on: bool) -> bool {
+            !on || CGROUPS.current_task_under_cgroup(0) == Ok(true)
+        }
+    };
+}
+
+/// Counts an event that did not fit in the ring buffer, in the object's
+/// one-slot per-CPU `LOST` array, so user space can say how many were lost.
+pub fn count_lost(lost: &PerCpuArray<u64>) {
+    if let Some(slot) = lost.get_ptr_mut(0) {
+        // SAFETY: this CPU's own slot; nothing else writes it meanwhile.
+        unsafe { *slot += 1 };
+    }
+}
+
+/// The value of `key` in `map`, inserted as `initial` if absent: another CPU
+/// may insert the same key first, and then its entry is the one used.
+#[inline(always)]
+pub fn value_or_insert<K, V>(map: &HashMap<K, V>, key: &K, initial: &V) -> Option<*mut V> {
+    if let Some(value) = map.get_ptr_mut(key) {
+        return Some(value);
+    }
+    let _ = map.insert(key, initial, BPF_NOEXIST as u64);
+    map.get_ptr_mut(key)
+}
+
+/// Adds `n` to the counter at `counter` with BPF's atomic add, as
+/// libbpf-tools' `__sync_fetch_and_add`: the BPF target has no
+/// compare-and-swap, so core's atomic types lack `fetch_add`.
+///
+/// # Safety
+/// `counter` points into a live map value (`u32` or `u64`).
+#[inline(always)]
+pub unsafe fn atomic_add<T: Copy>(counter: *mut T, n: T) {
+    // SAFETY: as the caller promises.
+    unsafe { atomic_xadd::<T, T, { AtomicOrdering::Relaxed }>(counter, n) };
+}
