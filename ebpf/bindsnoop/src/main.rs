@@ -10,15 +10,14 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    bindsnoop::{BitField, Config, Event, MAX_ENTRIES, OPTIONS},
-    inet::{Endpoints, FdWalk, MAX_PORTS, SockOffsets},
+    bindsnoop::{BitField, Config, Event, MAX_ENTRIES},
+    inet::{Endpoints, MAX_PORTS},
 };
 use bpfbin_kernel::{
     count_lost,
@@ -26,22 +25,7 @@ use bpfbin_kernel::{
     read_field, read_long,
 };
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    walk: FdWalk::UNSET,
-    sock: SockOffsets::UNSET,
-    protocol: BitField::UNSET,
-    opts: [BitField::UNSET; OPTIONS],
-    bound_dev_if: 0,
-    enter_fd: 0,
-    exit_ret: 0,
-    _pad: 0,
-    pid: 0,
-    ignore_errors: 1,
-    filter_ports: 0,
-    cgroup: 0,
-    _pad2: 0,
-});
+bpfbin_kernel::config!(Config);
 
 bpfbin_kernel::cgroup_filter!();
 

@@ -8,7 +8,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     bindings::{BPF_ANY, BPF_NOEXIST},
     helpers::bpf_ktime_get_ns,
     macros::{map, tracepoint},
@@ -21,21 +20,7 @@ use bpfbin_common::{
 };
 use bpfbin_kernel::{atomic_add, read_record, value_or_insert};
 
-const NO_FIELDS: Fields = Fields { dev: 0, sector: 0, rwbs: 0 };
-
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    dev: 0,
-    filter_dev: 0,
-    per_disk: 0,
-    per_flag: 0,
-    milliseconds: 0,
-    queued: 0,
-    cgroup: 0,
-    insert: NO_FIELDS,
-    issue: NO_FIELDS,
-    complete: NO_FIELDS,
-});
+bpfbin_kernel::config!(Config);
 
 /// When each request in flight started. LRU: a request that never completes
 /// where it started (merged into another at its front, or only partly

@@ -8,7 +8,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{map, tracepoint},
     maps::LruHashMap,
@@ -21,23 +20,7 @@ use bpfbin_common::{
 };
 use bpfbin_kernel::{count_lost, read_record};
 
-const NO_FIELDS: Fields = Fields { dev: 0, sector: 0, rwbs: 0 };
-
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    min_ns: 0,
-    dev: 0,
-    filter_dev: 0,
-    queued: 0,
-    cgroup: 0,
-    _pad: 0,
-    submit: NO_FIELDS,
-    insert: NO_FIELDS,
-    issue: NO_FIELDS,
-    complete: NO_FIELDS,
-    issue_bytes: 0,
-    _pad2: [0; 6],
-});
+bpfbin_kernel::config!(Config);
 
 /// The submitting task of a request.
 #[derive(Clone, Copy)]

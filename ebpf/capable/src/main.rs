@@ -4,7 +4,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     bindings::BPF_F_USER_STACK,
     helpers::{bpf_get_current_cgroup_id, bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid},
     macros::{kprobe, kretprobe, map},
@@ -17,16 +16,7 @@ use bpfbin_common::capable::{
 };
 use bpfbin_kernel::{count_lost, probe_arg, probe_ret};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    pid: 0,
-    self_pid: 0,
-    unique: UNIQUE_OFF,
-    cgroup: 0,
-    opts_bitmask: 1,
-    kernel_stack: 0,
-    user_stack: 0,
-});
+bpfbin_kernel::config!(Config);
 
 /// Checks in flight, by thread.
 #[map]

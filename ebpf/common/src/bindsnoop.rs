@@ -31,10 +31,6 @@ pub struct BitField {
     pub bits: u8,
 }
 
-impl BitField {
-    pub const UNSET: Self = Self { offset: 0, shift: 0, bits: 0 };
-}
-
 /// The socket options in the `OPTS` column, in its order: IP_FREEBIND,
 /// IP_TRANSPARENT, IP_BIND_ADDRESS_NO_PORT, SO_REUSEADDR, SO_REUSEPORT.
 pub const OPTIONS: usize = 5;

@@ -41,21 +41,6 @@ pub struct SetStateFields {
     pub daddr_v6: FieldOffset,
 }
 
-impl SetStateFields {
-    /// The value a program's `CONFIG` starts with; user space sets the real one.
-    pub const UNSET: Self = Self {
-        skaddr: 0,
-        oldstate: 0,
-        newstate: 0,
-        sport: 0,
-        dport: 0,
-        family: 0,
-        protocol: 0,
-        saddr_v6: 0,
-        daddr_v6: 0,
-    };
-}
-
 /// The two ends of a socket. An `AF_INET` socket's addresses are
 /// IPv4-mapped (in the last 4 bytes); an `AF_INET6` socket's may be too.
 #[repr(C)]
@@ -94,12 +79,6 @@ pub struct SkSkbFields {
     pub daddr_v6: FieldOffset,
 }
 
-impl SkSkbFields {
-    /// The value a program's `CONFIG` starts with; user space sets the real one.
-    pub const UNSET: Self =
-        Self { skbaddr: 0, skaddr: 0, state: 0, sport: 0, dport: 0, family: 0, saddr_v6: 0, daddr_v6: 0 };
-}
-
 /// The `struct sock` members (in its `__sk_common`) that give a socket's
 /// ends, for kprobes handed a `struct sock *`: `(struct, member)` in
 /// `SockOffsets` order. The `skc_v6_*` ones exist with `CONFIG_IPV6`.
@@ -135,11 +114,6 @@ pub struct SockOffsets {
     pub v6_daddr: u16,
 }
 
-impl SockOffsets {
-    pub const UNSET: Self =
-        Self { family: 0, state: 0, num: 0, dport: 0, rcv_saddr: 0, daddr: 0, v6_rcv_saddr: 0, v6_daddr: 0 };
-}
-
 /// The members from the current task to the socket behind one of its file
 /// descriptors, as `(struct, member)` in `FdWalk` order: for tools on the
 /// `syscalls` tracepoints of socket calls, which get a descriptor.
@@ -166,10 +140,6 @@ pub struct FdWalk {
     pub file: u16,
     /// `socket.sk`
     pub sk: u16,
-}
-
-impl FdWalk {
-    pub const UNSET: Self = Self { files: 0, fdt: 0, fd: 0, private_data: 0, file: 0, sk: 0 };
 }
 
 /// Whether `addr` is IPv4-mapped (`::ffff:a.b.c.d`).

@@ -10,7 +10,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{map, tracepoint},
     maps::{HashMap, LruHashMap},
@@ -23,19 +22,7 @@ use bpfbin_common::{
 };
 use bpfbin_kernel::{atomic_add, read_long, read_record, value_or_insert};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    pid: 0,
-    sleeping: 0,
-    per: 0,
-    milliseconds: 0,
-    cgroup: 0,
-    offcpu: 0,
-    prev_state: 0,
-    next_pid: 0,
-    next_comm: 0,
-    _pad: 0,
-});
+bpfbin_kernel::config!(Config);
 
 /// When each thread went on (off, with `-O`) the CPU. LRU: a thread that
 /// exits leaves its entry behind, which must not fill the map.

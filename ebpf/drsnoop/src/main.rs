@@ -5,7 +5,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{map, tracepoint},
     maps::HashMap,
@@ -14,8 +13,7 @@ use aya_ebpf::{
 use bpfbin_common::drsnoop::{Config, Event};
 use bpfbin_kernel::{count_lost, read_kernel_long, read_long};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config { pid: 0, tid: 0, nr_reclaimed: 0, _pad: [0; 6], vm_zone_stat: 0 });
+bpfbin_kernel::config!(Config);
 
 /// When each thread in direct reclaim entered it, and the free pages then.
 #[map]

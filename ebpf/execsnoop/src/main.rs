@@ -5,7 +5,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     cty::c_void,
     helpers::{
         bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid, generated::bpf_probe_read_user_str,
@@ -14,23 +13,10 @@ use aya_ebpf::{
     maps::{LruHashMap, PerCpuArray},
     programs::TracePointContext,
 };
-use bpfbin_common::execsnoop::{
-    ARG_LEN, ARGS_LEN, Config, DEFAULT_MAX_ARGS, EnterFields, Event, HEADER_LEN, LAST_ARG, MAX_ARGS,
-};
+use bpfbin_common::execsnoop::{ARG_LEN, ARGS_LEN, Config, EnterFields, Event, HEADER_LEN, LAST_ARG, MAX_ARGS};
 use bpfbin_kernel::{count_lost, current_task, read_field, read_long, read_pointer, read_user_pointer};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    uid: u32::MAX,
-    max_args: DEFAULT_MAX_ARGS,
-    execve: EnterFields { filename: 0, argv: 0 },
-    execveat: EnterFields { filename: 0, argv: 0 },
-    exit_ret: 0,
-    task_real_parent: 0,
-    task_tgid: 0,
-    include_failed: 0,
-    cgroup: 0,
-});
+bpfbin_kernel::config!(Config);
 
 /// Execs under way, by thread id, from entry to the matching exit. Entries
 /// are preallocated (7.7 KB each), so this holds fewer than libbpf-tools'

@@ -4,23 +4,14 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::tracepoint,
     programs::TracePointContext,
 };
-use bpfbin_common::exitsnoop::{Config, Event, TaskLayout};
+use bpfbin_common::exitsnoop::{Config, Event};
 use bpfbin_kernel::{count_lost, current_task, read_field, read_pointer};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    pid: 0,
-    threads: 0,
-    failed_only: 0,
-    cgroup: 0,
-    _pad: 0,
-    task: TaskLayout { exit_code: 0, start_time: 0, real_parent: 0, tgid: 0 },
-});
+bpfbin_kernel::config!(Config);
 
 bpfbin_kernel::cgroup_filter!();
 

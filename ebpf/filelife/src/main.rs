@@ -5,39 +5,15 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_kernel_str_bytes},
     macros::{kprobe, kretprobe, map},
     maps::HashMap,
     programs::{ProbeContext, RetProbeContext},
 };
-use bpfbin_common::{
-    filelife::{Config, Event, FMODE_CREATED, FullPathEvent, Unlink},
-    vfs::PathWalk,
-};
+use bpfbin_common::filelife::{Config, Event, FMODE_CREATED, FullPathEvent, Unlink};
 use bpfbin_kernel::{count_lost, dentry_dir, probe_arg, probe_ret, read_field, read_pointer};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    pid: 0,
-    dentry_name: 0,
-    path_dentry: 0,
-    file_mode: 0,
-    full_path: 0,
-    _pad: 0,
-    walk: PathWalk {
-        task_fs: 0,
-        fs_pwd_mnt: 0,
-        fs_pwd_dentry: 0,
-        dentry_name: 0,
-        dentry_parent: 0,
-        vfsmount_root: 0,
-        mount_mnt: 0,
-        mount_parent: 0,
-        mount_mountpoint: 0,
-        _pad: 0,
-    },
-});
+bpfbin_kernel::config!(Config);
 
 /// When each dentry was created (`bpf_ktime_get_ns()`), by its address.
 #[map]

@@ -6,7 +6,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{kprobe, kretprobe, map, uprobe, uretprobe},
     maps::HashMap,
@@ -18,8 +17,7 @@ use bpfbin_common::{
 };
 use bpfbin_kernel::{atomic_add, value_or_insert};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config { pid: 0, units: 0, cgroup: 0, _pad: [0; 2] });
+bpfbin_kernel::config!(Config);
 
 /// When each thread inside the function entered it.
 #[map]

@@ -5,7 +5,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::bpf_get_smp_processor_id,
     macros::{map, tracepoint},
     maps::{HashMap, PerCpuArray},
@@ -17,18 +16,7 @@ use bpfbin_kernel::{
     now,
 };
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    cpu: 0,
-    distributed: 0,
-    nanoseconds: 0,
-    per_cpu: 0,
-    cgroup: 0,
-    name: 0,
-    name_base: 0,
-    vec: 0,
-    _pad: 0,
-});
+bpfbin_kernel::config!(Config);
 
 /// The handler running on this CPU, in slot 0.
 #[map]

@@ -1,5 +1,5 @@
 //! Kernel-side helpers shared by the eBPF programs: what every program
-//! object declares (`program_object!`, `event_maps!`), reads of
+//! object declares (`program_object!`, `config!`, `event_maps!`), reads of
 //! tracepoint records and kernel memory, event output, and the helpers of
 //! the tool families (`irqs`, `inet`). The types both sides share are in
 //! `bpfbin_common`.
@@ -43,5 +43,18 @@ macro_rules! program_object {
         #[unsafe(link_section = "license")]
         #[unsafe(no_mangle)]
         static LICENSE: [u8; 4] = *b"GPL\0";
+    };
+}
+
+/// Declares `CONFIG`, the tool's filters and kernel layout, of type `$config`
+/// (a `bpfbin_common` type of integers). User space writes all of it at load
+/// (`bpfbin::load`), so the object's own value, zeros, is never used.
+#[macro_export]
+macro_rules! config {
+    ($config:ty) => {
+        #[unsafe(no_mangle)]
+        static CONFIG: aya_ebpf::Global<$config> =
+            // SAFETY: the configuration types hold only integers, for which zero is a value.
+            aya_ebpf::Global::new(unsafe { core::mem::zeroed() });
     };
 }

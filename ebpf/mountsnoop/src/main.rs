@@ -5,7 +5,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_user_str_bytes},
     macros::{map, tracepoint},
     maps::HashMap,
@@ -14,20 +13,13 @@ use aya_ebpf::{
 use bpfbin_common::{
     mountsnoop::{
         Config, Event, MAX_ARGS, MntNsWalk, STRINGS, SYS_FSCONFIG, SYS_FSMOUNT, SYS_FSOPEN, SYS_MOUNT, SYS_MOVE_MOUNT,
-        SYS_UMOUNT, SYSCALLS,
+        SYS_UMOUNT,
     },
     tracepoint::ABSENT,
 };
 use bpfbin_kernel::{count_lost, current_task, read_field, read_long, read_pointer};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    pid: 0,
-    exit_ret: 0,
-    _pad: 0,
-    mnt_ns: MntNsWalk { task_nsproxy: 0, nsproxy_mnt_ns: 0, mnt_ns_inum: 0, known: 0 },
-    args: [[ABSENT; MAX_ARGS]; SYSCALLS.len()],
-});
+bpfbin_kernel::config!(Config);
 
 /// Arguments seen at entry, by thread id, until the matching exit.
 #[derive(Clone, Copy)]

@@ -5,7 +5,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::kprobe,
     programs::ProbeContext,
@@ -16,8 +15,7 @@ use bpfbin_common::{
 };
 use bpfbin_kernel::{count_lost, probe_arg, read_field, read_pointer};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config { chosen: 0, totalpages: 0, tgid: 0, comm: 0, totalpages_size: 8 });
+bpfbin_kernel::config!(Config);
 
 bpfbin_kernel::event_maps!(64 * 1024);
 

@@ -4,7 +4,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{
         bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid, bpf_probe_read_user,
         bpf_probe_read_user_str_bytes,
@@ -13,37 +12,10 @@ use aya_ebpf::{
     maps::HashMap,
     programs::TracePointContext,
 };
-use bpfbin_common::{
-    opensnoop::{Config, EnterFields, Event, FullPathEvent},
-    vfs::PathWalk,
-};
+use bpfbin_common::opensnoop::{Config, EnterFields, Event, FullPathEvent};
 use bpfbin_kernel::{count_lost, current_cwd, read_long};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    pid: 0,
-    tid: 0,
-    uid: u32::MAX,
-    failed_only: 0,
-    full_path: 0,
-    open: EnterFields { filename: 0, flags: 0, mode: 0 },
-    openat: EnterFields { filename: 0, flags: 0, mode: 0 },
-    openat2: EnterFields { filename: 0, flags: 0, mode: 0 },
-    exit_ret: 0,
-    _pad: 0,
-    walk: PathWalk {
-        task_fs: 0,
-        fs_pwd_mnt: 0,
-        fs_pwd_dentry: 0,
-        dentry_name: 0,
-        dentry_parent: 0,
-        vfsmount_root: 0,
-        mount_mnt: 0,
-        mount_parent: 0,
-        mount_mountpoint: 0,
-        _pad: 0,
-    },
-});
+bpfbin_kernel::config!(Config);
 
 /// Arguments seen at entry, by thread id, until the matching exit.
 #[derive(Clone, Copy)]

@@ -10,7 +10,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::{map, tracepoint},
     maps::HashMap,
@@ -24,29 +23,7 @@ use bpfbin_common::{
 };
 use bpfbin_kernel::{atomic_add, current_task, read_field, read_long, read_pointer, read_record, value_or_insert};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    pid: 0,
-    sleeping: 0,
-    per: 0,
-    milliseconds: 0,
-    cgroup: 0,
-    _pad: 0,
-    wakeup_pid: 0,
-    wakeup_new_pid: 0,
-    prev_pid: 0,
-    prev_state: 0,
-    next_pid: 0,
-    next_comm: 0,
-    pidns: PidnsWalk {
-        task_thread_pid: 0,
-        pid_level: 0,
-        pid_numbers: 0,
-        upid_ns: 0,
-        pid_namespace_inum: 0,
-        upid_size: 0,
-    },
-});
+bpfbin_kernel::config!(Config);
 
 /// When each runnable thread was enqueued.
 #[map]

@@ -5,7 +5,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::{map, tracepoint},
     maps::HashMap,
@@ -13,22 +12,11 @@ use aya_ebpf::{
 };
 use bpfbin_common::{
     TASK_COMM_LEN,
-    sigsnoop::{Config, Event, GenerateFields, KillFields},
+    sigsnoop::{Config, Event, KillFields},
 };
 use bpfbin_kernel::{count_lost, read_long, read_record};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    pid: 0,
-    signals: 0,
-    failed_only: 0,
-    kill_mode: 0,
-    generate: GenerateFields { sig: 0, errno: 0, comm: 0, pid: 0 },
-    kill: KillFields { pid: 0, sig: 0 },
-    tkill: KillFields { pid: 0, sig: 0 },
-    tgkill: KillFields { pid: 0, sig: 0 },
-    exit_ret: 0,
-});
+bpfbin_kernel::config!(Config);
 
 /// Kill syscalls seen at entry, by thread id, until the matching exit.
 #[map]

@@ -5,7 +5,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     macros::{map, tracepoint},
     maps::{HashMap, PerCpuArray},
     programs::TracePointContext,
@@ -16,18 +15,7 @@ use bpfbin_kernel::{
     now, read_record,
 };
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    cpu: 0,
-    distributed: 0,
-    nanoseconds: 0,
-    per_cpu: 0,
-    cgroup: 0,
-    name: 0,
-    name_base: 0,
-    vec: 0,
-    _pad: 0,
-});
+bpfbin_kernel::config!(Config);
 
 /// When the softirq running on this CPU started, in slot 0.
 #[map]

@@ -10,14 +10,13 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{Endpoints, FdWalk, SockOffsets},
+    inet::Endpoints,
     solisten::{Call, Config, Event, MAX_ENTRIES},
 };
 use bpfbin_kernel::{
@@ -26,16 +25,7 @@ use bpfbin_kernel::{
     read_field, read_long,
 };
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    walk: FdWalk::UNSET,
-    sock: SockOffsets::UNSET,
-    socket_type: 0,
-    enter_fd: 0,
-    enter_backlog: 0,
-    exit_ret: 0,
-    pid: 0,
-});
+bpfbin_kernel::config!(Config);
 
 /// Each thread's listen() in flight.
 #[map]

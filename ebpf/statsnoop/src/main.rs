@@ -4,23 +4,18 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_user_str_bytes},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    statsnoop::{Config, EnterFields, Event, INVALID_FD, SYSCALLS},
+    statsnoop::{Config, Event, INVALID_FD},
     tracepoint::{ABSENT, FieldOffset},
 };
 use bpfbin_kernel::{count_lost, read_long};
 
-const NO_FIELDS: EnterFields = EnterFields { path: ABSENT, dirfd: ABSENT, fd: ABSENT };
-
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> =
-    Global::new(Config { pid: 0, failed_only: 0, _pad: 0, exit_ret: 0, enter: [NO_FIELDS; SYSCALLS.len()] });
+bpfbin_kernel::config!(Config);
 
 /// Arguments seen at entry, by thread id, until the matching exit.
 #[derive(Clone, Copy)]

@@ -3,7 +3,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
     macros::tracepoint,
     programs::TracePointContext,
@@ -13,8 +12,7 @@ use bpfbin_common::syncsnoop::{
 };
 use bpfbin_kernel::count_lost;
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config { pid: 0 });
+bpfbin_kernel::config!(Config);
 
 bpfbin_kernel::event_maps!(64 * 1024);
 

@@ -4,7 +4,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_kernel_buf},
     macros::{map, tracepoint},
     maps::HashMap,
@@ -13,23 +12,7 @@ use aya_ebpf::{
 use bpfbin_common::syscount::{Config, Counts, MAX_ENTRIES};
 use bpfbin_kernel::{atomic_add, current_task, read_long, read_pointer, value_or_insert};
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    pid: 0,
-    errno: 0,
-    syscall: 0,
-    one_syscall: 0,
-    failed_only: 0,
-    latency: 0,
-    by_process: 0,
-    cgroup: 0,
-    _pad: 0,
-    enter_id: 0,
-    exit_id: 0,
-    exit_ret: 0,
-    task_group_leader: 0,
-    task_comm: 0,
-});
+bpfbin_kernel::config!(Config);
 
 /// Entry time of each thread's current syscall, with `-L`.
 #[map]

@@ -18,7 +18,6 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{
         bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid, bpf_ktime_get_ns as ktime_get_ns,
     },
@@ -27,7 +26,7 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{MAX_PORTS, SetStateFields, TCP_CLOSE, TCP_SYN_SENT},
+    inet::{MAX_PORTS, TCP_CLOSE, TCP_SYN_SENT},
     tcpconnect::{Config, Connector, Event, MAX_ENTRIES},
 };
 use bpfbin_kernel::{
@@ -35,15 +34,7 @@ use bpfbin_kernel::{
     inet::{Change, port_allowed, read_endpoints, read_tcp_change},
 };
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    fields: SetStateFields::UNSET,
-    pid: 0,
-    uid: u32::MAX,
-    source_port: 0,
-    filter_ports: 0,
-    _pad: [0; 2],
-});
+bpfbin_kernel::config!(Config);
 
 /// The destination ports to trace, filled by user space.
 #[map]

@@ -5,14 +5,13 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns as ktime_get_ns},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{SetStateFields, TCP_CLOSE, TCP_ESTABLISHED, TCP_SYN_SENT},
+    inet::{TCP_CLOSE, TCP_ESTABLISHED, TCP_SYN_SENT},
     tcpconnlat::{Config, Event, MAX_ENTRIES, Start},
 };
 use bpfbin_kernel::{
@@ -20,8 +19,7 @@ use bpfbin_kernel::{
     inet::{read_endpoints, read_tcp_change},
 };
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config { fields: SetStateFields::UNSET, pid: 0, _pad: 0, min_us: 0 });
+bpfbin_kernel::config!(Config);
 
 /// Connects in progress, by socket address.
 #[map]

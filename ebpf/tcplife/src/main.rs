@@ -6,14 +6,13 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns as ktime_get_ns},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{SetStateFields, TCP_CLOSE, TCP_SYN_SENT},
+    inet::{TCP_CLOSE, TCP_SYN_SENT},
     tcplife::{Config, Event, Ident, MAX_ENTRIES},
 };
 use bpfbin_kernel::{
@@ -26,16 +25,7 @@ use bpfbin_kernel::{
 const TCP_FIN_WAIT1: i32 = 4;
 const TCP_LAST_ACK: i32 = 9;
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> = Global::new(Config {
-    fields: SetStateFields::UNSET,
-    pid: 0,
-    family: 0,
-    filter_sports: 0,
-    filter_dports: 0,
-    bytes_received: 0,
-    bytes_acked: 0,
-});
+bpfbin_kernel::config!(Config);
 
 /// When each session started, by socket address.
 #[map]

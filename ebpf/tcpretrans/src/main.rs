@@ -6,13 +6,12 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::bpf_get_current_pid_tgid,
     macros::{kprobe, tracepoint},
     programs::{ProbeContext, TracePointContext},
 };
 use bpfbin_common::{
-    inet::{AF_INET, AF_INET6, SkSkbFields, SockOffsets, is_v4_mapped},
+    inet::{AF_INET, AF_INET6, is_v4_mapped},
     tcpretrans::{Config, Event, LOSS_PROBE, RETRANSMIT},
     tracepoint::ABSENT,
 };
@@ -22,9 +21,7 @@ use bpfbin_kernel::{
     probe_arg, read_field, read_record, read_record_pointer,
 };
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> =
-    Global::new(Config { fields: SkSkbFields::UNSET, sock: SockOffsets::UNSET, family: 0, skb_seq: 0 });
+bpfbin_kernel::config!(Config);
 
 bpfbin_kernel::event_maps!(256 * 1024);
 

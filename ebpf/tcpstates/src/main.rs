@@ -4,14 +4,13 @@
 #![no_main]
 
 use aya_ebpf::{
-    Global,
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns as ktime_get_ns},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    inet::{SetStateFields, TCP_CLOSE},
+    inet::TCP_CLOSE,
     tcpstates::{Config, Event, MAX_ENTRIES},
 };
 use bpfbin_kernel::{
@@ -19,9 +18,7 @@ use bpfbin_kernel::{
     inet::{read_endpoints, read_tcp_change},
 };
 
-#[unsafe(no_mangle)]
-static CONFIG: Global<Config> =
-    Global::new(Config { fields: SetStateFields::UNSET, family: 0, filter_sports: 0, filter_dports: 0 });
+bpfbin_kernel::config!(Config);
 
 bpfbin_kernel::port_filters!();
 
