@@ -9,7 +9,6 @@
 
 use aya_ebpf::{
     bindings::{BPF_ANY, BPF_NOEXIST},
-    helpers::bpf_ktime_get_ns,
     macros::{map, tracepoint},
     maps::{HashMap, LruHashMap},
     programs::TracePointContext,
@@ -18,7 +17,7 @@ use bpfbin_common::{
     biolatency::{Config, Fields, Hist, HistKey, MAX_ENTRIES, MAX_SLOTS, RWBS_LEN, StartKey},
     histogram::slot,
 };
-use bpfbin_kernel::{atomic_add, read_record, value_or_insert};
+use bpfbin_kernel::{atomic_add, now, read_record, value_or_insert};
 
 bpfbin_kernel::config!(Config);
 
@@ -48,8 +47,7 @@ fn start(ctx: &TracePointContext, fields: &Fields, flags: u32) {
     if config.filter_dev != 0 && key.dev != config.dev {
         return;
     }
-    // SAFETY: the helper has no preconditions.
-    let now = unsafe { bpf_ktime_get_ns() };
+    let now = now();
     let _ = START.insert(&key, &now, flags as u64);
 }
 
@@ -71,8 +69,7 @@ pub fn block_rq_issue(ctx: TracePointContext) -> u32 {
 
 #[tracepoint]
 pub fn block_rq_complete(ctx: TracePointContext) -> u32 {
-    // SAFETY: the helper has no preconditions.
-    let now = unsafe { bpf_ktime_get_ns() };
+    let now = now();
     let config = CONFIG.load();
     if !in_cgroup(config.cgroup != 0) {
         return 0;

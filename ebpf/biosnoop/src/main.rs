@@ -8,7 +8,7 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::{map, tracepoint},
     maps::LruHashMap,
     programs::TracePointContext,
@@ -18,7 +18,7 @@ use bpfbin_common::{
     biolatency::{Fields, MAX_ENTRIES, RWBS_LEN, StartKey},
     biosnoop::{Config, Event},
 };
-use bpfbin_kernel::{count_lost, read_record};
+use bpfbin_kernel::{count_lost, now, read_record};
 
 bpfbin_kernel::config!(Config);
 
@@ -49,11 +49,6 @@ static START: LruHashMap<StartKey, Stage> = LruHashMap::with_max_entries(MAX_ENT
 bpfbin_kernel::event_maps!(256 * 1024);
 
 bpfbin_kernel::cgroup_filter!();
-
-fn now() -> u64 {
-    // SAFETY: the helper has no preconditions.
-    unsafe { bpf_ktime_get_ns() }
-}
 
 /// The request of this record, if it passes the filters.
 fn request(ctx: &TracePointContext, config: &Config, fields: &Fields) -> Option<StartKey> {

@@ -10,7 +10,7 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::{map, tracepoint},
     maps::{HashMap, LruHashMap},
     programs::TracePointContext,
@@ -20,7 +20,7 @@ use bpfbin_common::{
     cpudist::{ALL, Config, Hist, MAX_ENTRIES, MAX_SLOTS, PER_PROCESS, PER_THREAD},
     histogram::slot,
 };
-use bpfbin_kernel::{atomic_add, read_long, read_record, value_or_insert};
+use bpfbin_kernel::{atomic_add, now, read_long, read_record, value_or_insert};
 
 bpfbin_kernel::config!(Config);
 
@@ -79,8 +79,7 @@ fn since_start(tid: u32, now: u64) -> Option<u64> {
 #[tracepoint]
 pub fn sched_switch(ctx: TracePointContext) -> u32 {
     let config = CONFIG.load();
-    // SAFETY: the helper has no preconditions.
-    let now = unsafe { bpf_ktime_get_ns() };
+    let now = now();
     let id = bpf_get_current_pid_tgid();
     let (tgid, tid) = ((id >> 32) as u32, id as u32);
     let next = read_record::<i32>(&ctx, config.next_pid).map_or(0, |pid| pid as u32);

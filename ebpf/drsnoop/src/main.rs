@@ -5,13 +5,13 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::drsnoop::{Config, Event};
-use bpfbin_kernel::{count_lost, read_kernel_long, read_long};
+use bpfbin_kernel::{count_lost, now, read_kernel_long, read_long};
 
 bpfbin_kernel::config!(Config);
 
@@ -35,8 +35,7 @@ pub fn mm_vmscan_direct_reclaim_begin(_ctx: TracePointContext) -> u32 {
     let Some(tid) = traced(&config) else { return 0 };
     // NR_FREE_PAGES is the first of vm_zone_stat's counters.
     let free = if config.vm_zone_stat == 0 { 0 } else { read_kernel_long(config.vm_zone_stat).unwrap_or(0) as u64 };
-    // SAFETY: the helper has no preconditions.
-    let start = [unsafe { bpf_ktime_get_ns() }, free];
+    let start = [now(), free];
     let _ = START.insert(&tid, &start, 0);
     0
 }
@@ -48,8 +47,7 @@ pub fn mm_vmscan_direct_reclaim_end(ctx: TracePointContext) -> u32 {
     // SAFETY: a copy out of the map's value before it is deleted.
     let Some([started, free]) = (unsafe { START.get(&tid) }).copied() else { return 0 };
     let _ = START.remove(&tid);
-    // SAFETY: the helper has no preconditions.
-    let delta_ns = unsafe { bpf_ktime_get_ns() }.saturating_sub(started);
+    let delta_ns = now().saturating_sub(started);
     let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
         count_lost(&LOST);
         return 0;

@@ -4,12 +4,12 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::tracepoint,
     programs::TracePointContext,
 };
 use bpfbin_common::exitsnoop::{Config, Event};
-use bpfbin_kernel::{count_lost, current_task, read_field, read_pointer};
+use bpfbin_kernel::{count_lost, current_task, now, read_field, read_pointer};
 
 bpfbin_kernel::config!(Config);
 
@@ -46,7 +46,7 @@ pub fn sched_process_exit(_ctx: TracePointContext) -> u32 {
     // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
     unsafe {
         (*event).start_time = read_field::<u64>(task, layout.start_time).unwrap_or(0);
-        (*event).exit_time = bpf_ktime_get_ns();
+        (*event).exit_time = now();
         (*event).pid = pid;
         (*event).ppid = read_pointer(task, layout.real_parent)
             .and_then(|parent| read_field::<u32>(parent, layout.tgid))

@@ -5,13 +5,13 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_kernel_str_bytes},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_probe_read_kernel_str_bytes},
     macros::{kprobe, kretprobe, map},
     maps::HashMap,
     programs::{ProbeContext, RetProbeContext},
 };
 use bpfbin_common::filelife::{Config, Event, FMODE_CREATED, FullPathEvent, Unlink};
-use bpfbin_kernel::{count_lost, dentry_dir, probe_arg, probe_ret, read_field, read_pointer};
+use bpfbin_kernel::{count_lost, dentry_dir, now, probe_arg, probe_ret, read_field, read_pointer};
 
 bpfbin_kernel::config!(Config);
 
@@ -31,8 +31,7 @@ fn created(dentry: u64) -> u32 {
     if config.pid != 0 && config.pid != pid {
         return 0;
     }
-    // SAFETY: the helper has no preconditions.
-    let now = unsafe { bpf_ktime_get_ns() };
+    let now = now();
     // A full map costs this file its event, as in libbpf-tools.
     let _ = START.insert(&dentry, &now, 0);
     0
@@ -91,8 +90,7 @@ pub fn vfs_unlink_idmap(ctx: ProbeContext) -> u32 {
 fn unlinking(dentry: u64) -> u32 {
     // SAFETY: a copy of the map value.
     let Some(start) = (unsafe { START.get(&dentry) }).copied() else { return 0 };
-    // SAFETY: the helper has no preconditions.
-    let age_ns = unsafe { bpf_ktime_get_ns() }.wrapping_sub(start);
+    let age_ns = now().wrapping_sub(start);
     let tid = bpf_get_current_pid_tgid() as u32;
     let _ = UNLINKS.insert(&tid, &Unlink { dentry, age_ns }, 0);
     0

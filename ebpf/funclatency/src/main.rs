@@ -6,7 +6,7 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    helpers::bpf_get_current_pid_tgid,
     macros::{kprobe, kretprobe, map, uprobe, uretprobe},
     maps::HashMap,
     programs::{ProbeContext, RetProbeContext},
@@ -15,7 +15,7 @@ use bpfbin_common::{
     funclatency::{Config, HIST, MAX_PIDS, MAX_SLOTS, MSEC, USEC},
     histogram::slot,
 };
-use bpfbin_kernel::{atomic_add, value_or_insert};
+use bpfbin_kernel::{atomic_add, now, value_or_insert};
 
 bpfbin_kernel::config!(Config);
 
@@ -28,11 +28,6 @@ static STARTS: HashMap<u32, u64> = HashMap::with_max_entries(MAX_PIDS, 0);
 static HISTS: HashMap<u32, [u32; MAX_SLOTS]> = HashMap::with_max_entries(1, 0);
 
 bpfbin_kernel::cgroup_filter!();
-
-fn now() -> u64 {
-    // SAFETY: the helper has no preconditions.
-    unsafe { bpf_ktime_get_ns() }
-}
 
 fn entry() {
     let config = CONFIG.load();

@@ -5,7 +5,7 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_user_str_bytes},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_probe_read_user_str_bytes},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
@@ -17,7 +17,7 @@ use bpfbin_common::{
     },
     tracepoint::ABSENT,
 };
-use bpfbin_kernel::{count_lost, current_task, read_field, read_long, read_pointer};
+use bpfbin_kernel::{count_lost, current_task, now, read_field, read_long, read_pointer};
 
 bpfbin_kernel::config!(Config);
 
@@ -47,8 +47,7 @@ fn enter(ctx: &TracePointContext, sys: usize) -> u32 {
             *value = read_long(ctx, offset) as u64;
         }
     }
-    // SAFETY: the helper has no preconditions.
-    let args = Args { ts_ns: unsafe { bpf_ktime_get_ns() }, values, sys: sys as u32 };
+    let args = Args { ts_ns: now(), values, sys: sys as u32 };
     // A full map only costs this one call its event, as in libbpf-tools.
     let _ = START.insert(&(id as u32), &args, 0);
     0
@@ -75,8 +74,7 @@ fn emit(ctx: &TracePointContext, args: &Args) {
     };
     // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
     let event = unsafe { &mut *entry.as_mut_ptr() };
-    // SAFETY: the helper has no preconditions.
-    event.delta_ns = unsafe { bpf_ktime_get_ns() }.wrapping_sub(args.ts_ns);
+    event.delta_ns = now().wrapping_sub(args.ts_ns);
     event.args = args.values;
     let id = bpf_get_current_pid_tgid();
     event.pid = (id >> 32) as u32;

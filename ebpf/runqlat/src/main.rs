@@ -10,7 +10,7 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
@@ -21,7 +21,7 @@ use bpfbin_common::{
     runqlat::{ALL, Config, Hist, MAX_ENTRIES, MAX_SLOTS, PER_PIDNS, PER_PROCESS, PER_THREAD, PidnsWalk},
     tracepoint::FieldOffset,
 };
-use bpfbin_kernel::{atomic_add, current_task, read_field, read_long, read_pointer, read_record, value_or_insert};
+use bpfbin_kernel::{atomic_add, current_task, now, read_field, read_long, read_pointer, read_record, value_or_insert};
 
 bpfbin_kernel::config!(Config);
 
@@ -38,11 +38,6 @@ static WAITED: HashMap<u32, u64> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 static HISTS: HashMap<u32, Hist> = HashMap::with_max_entries(MAX_ENTRIES, 0);
 
 bpfbin_kernel::cgroup_filter!();
-
-fn now() -> u64 {
-    // SAFETY: the helper has no preconditions.
-    unsafe { bpf_ktime_get_ns() }
-}
 
 fn read_tid(ctx: &TracePointContext, offset: FieldOffset) -> u32 {
     read_record::<i32>(ctx, offset).map_or(0, |pid| pid as u32)

@@ -4,7 +4,7 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_user_str_bytes},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_probe_read_user_str_bytes},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
@@ -13,7 +13,7 @@ use bpfbin_common::{
     statsnoop::{Config, Event, INVALID_FD},
     tracepoint::{ABSENT, FieldOffset},
 };
-use bpfbin_kernel::{count_lost, read_long};
+use bpfbin_kernel::{count_lost, now, read_long};
 
 bpfbin_kernel::config!(Config);
 
@@ -76,8 +76,7 @@ fn exit(ctx: &TracePointContext) -> u32 {
     };
     // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
     let event = unsafe { &mut *entry.as_mut_ptr() };
-    // SAFETY: the helper has no preconditions.
-    event.ts_ns = unsafe { bpf_ktime_get_ns() };
+    event.ts_ns = now();
     event.pid = (id >> 32) as u32;
     event.tid = tid;
     event.ret = ret;

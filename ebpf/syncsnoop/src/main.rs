@@ -3,14 +3,14 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::tracepoint,
     programs::TracePointContext,
 };
 use bpfbin_common::syncsnoop::{
     Config, Event, SYS_FDATASYNC, SYS_FSYNC, SYS_MSYNC, SYS_SYNC, SYS_SYNC_FILE_RANGE, SYS_SYNC_FILE_RANGE2, SYS_SYNCFS,
 };
-use bpfbin_kernel::count_lost;
+use bpfbin_kernel::{count_lost, now};
 
 bpfbin_kernel::config!(Config);
 
@@ -23,8 +23,7 @@ fn emit(sys: u32) -> u32 {
     if config.pid != 0 && config.pid != pid {
         return 0;
     }
-    // SAFETY: the helper has no preconditions.
-    let ts_ns = unsafe { bpf_ktime_get_ns() };
+    let ts_ns = now();
     let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
         count_lost(&LOST);
         return 0;

@@ -4,13 +4,13 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns, bpf_probe_read_kernel_buf},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_probe_read_kernel_buf},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
 };
 use bpfbin_common::syscount::{Config, Counts, MAX_ENTRIES};
-use bpfbin_kernel::{atomic_add, current_task, read_long, read_pointer, value_or_insert};
+use bpfbin_kernel::{atomic_add, current_task, now, read_long, read_pointer, value_or_insert};
 
 bpfbin_kernel::config!(Config);
 
@@ -41,8 +41,7 @@ pub fn sys_enter(ctx: TracePointContext) -> u32 {
     if config.one_syscall != 0 && read_long(&ctx, config.enter_id) != config.syscall as i64 {
         return 0;
     }
-    // SAFETY: the helper has no preconditions.
-    let now = unsafe { bpf_ktime_get_ns() };
+    let now = now();
     // A full map only loses this call's time, as in libbpf-tools.
     let _ = START.insert(&tid, &now, 0);
     0
@@ -65,7 +64,7 @@ pub fn sys_exit(ctx: TracePointContext) -> u32 {
     if config.latency != 0 {
         let Some(start) = START.get_ptr(&tid) else { return 0 };
         // SAFETY: this thread's own entry, written only at its syscall entry.
-        latency = unsafe { bpf_ktime_get_ns() }.wrapping_sub(unsafe { *start });
+        latency = now().wrapping_sub(unsafe { *start });
         // Threads that exit would otherwise fill the map with stale entries.
         let _ = START.remove(&tid);
     }

@@ -18,9 +18,7 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{
-        bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid, bpf_ktime_get_ns as ktime_get_ns,
-    },
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
@@ -32,6 +30,7 @@ use bpfbin_common::{
 use bpfbin_kernel::{
     count_lost,
     inet::{Change, port_allowed, read_endpoints, read_tcp_change},
+    now,
 };
 
 bpfbin_kernel::config!(Config);
@@ -92,12 +91,6 @@ fn emit(ctx: &TracePointContext, config: &Config, change: &Change, who: &Connect
         event.who = *who;
     }
     entry.submit(0);
-}
-
-/// Nanoseconds since boot.
-fn now() -> u64 {
-    // SAFETY: the helper has no preconditions.
-    unsafe { ktime_get_ns() }
 }
 
 bpfbin_kernel::program_object!();

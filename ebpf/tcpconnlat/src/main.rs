@@ -5,7 +5,7 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns as ktime_get_ns},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
@@ -17,6 +17,7 @@ use bpfbin_common::{
 use bpfbin_kernel::{
     count_lost,
     inet::{read_endpoints, read_tcp_change},
+    now,
 };
 
 bpfbin_kernel::config!(Config);
@@ -68,12 +69,6 @@ pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
     }
     let _ = START.remove(&change.skaddr);
     0
-}
-
-/// Nanoseconds since boot.
-fn now() -> u64 {
-    // SAFETY: the helper has no preconditions.
-    unsafe { ktime_get_ns() }
 }
 
 bpfbin_kernel::program_object!();

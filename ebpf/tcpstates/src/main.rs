@@ -4,7 +4,7 @@
 #![no_main]
 
 use aya_ebpf::{
-    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_ktime_get_ns as ktime_get_ns},
+    helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid},
     macros::{map, tracepoint},
     maps::HashMap,
     programs::TracePointContext,
@@ -16,6 +16,7 @@ use bpfbin_common::{
 use bpfbin_kernel::{
     count_lost,
     inet::{read_endpoints, read_tcp_change},
+    now,
 };
 
 bpfbin_kernel::config!(Config);
@@ -65,12 +66,6 @@ pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
         let _ = TIMESTAMPS.insert(&change.skaddr, &now, 0);
     }
     0
-}
-
-/// Nanoseconds since boot.
-fn now() -> u64 {
-    // SAFETY: the helper has no preconditions.
-    unsafe { ktime_get_ns() }
 }
 
 bpfbin_kernel::program_object!();
