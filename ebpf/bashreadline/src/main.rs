@@ -9,7 +9,6 @@ use aya_ebpf::{
     programs::RetProbeContext,
 };
 use bpfbin_common::bashreadline::{Event, MAX_LINE_SIZE};
-use bpfbin_kernel::count_lost;
 
 bpfbin_kernel::event_maps!(64 * 1024);
 
@@ -41,22 +40,12 @@ pub fn bashreadline(ctx: RetProbeContext) -> u32 {
         Ok(comm) if comm[..5] == *b"bash\0" => {}
         _ => return 0,
     }
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    let event = entry.as_mut_ptr();
-    // SAFETY: reserved ring buffer memory of the right size, fully written
-    // (zeroed first, so no stale bytes follow the line) before submit.
-    unsafe {
-        event.write(Event { pid: (bpf_get_current_pid_tgid() >> 32) as u32, line: [0; MAX_LINE_SIZE] });
-        // A checked read of user memory; it NUL-terminates what fits.
-        if bpf_probe_read_user_str_bytes(line as usize as *const u8, &mut (*event).line).is_err() {
-            entry.discard(0);
-            return 0;
-        }
-    }
-    entry.submit(0);
+    bpfbin_kernel::emit_if!(|event: &mut Event| {
+        // Zeroed first, so no stale bytes follow the line.
+        *event = Event { pid: (bpf_get_current_pid_tgid() >> 32) as u32, line: [0; MAX_LINE_SIZE] };
+        // SAFETY: a checked read of user memory; it NUL-terminates what fits.
+        unsafe { bpf_probe_read_user_str_bytes(line as usize as *const u8, &mut event.line) }.is_ok()
+    });
     0
 }
 

@@ -20,7 +20,6 @@ use bpfbin_common::{
     inet::{Endpoints, MAX_PORTS},
 };
 use bpfbin_kernel::{
-    count_lost,
     inet::{fd_socket, port_allowed, read_sock_endpoints},
     read_field, read_long,
 };
@@ -82,13 +81,8 @@ pub fn sys_exit_bind(ctx: TracePointContext) -> u32 {
             opts |= 1 << i;
         }
     }
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-    unsafe {
-        entry.as_mut_ptr().write(Event {
+    bpfbin_kernel::emit!(|event: &mut Event| {
+        *event = Event {
             ends,
             pid: (pid_tgid >> 32) as u32,
             bound_dev_if: read_field::<u32>(sk, config.bound_dev_if).unwrap_or(0),
@@ -97,9 +91,8 @@ pub fn sys_exit_bind(ctx: TracePointContext) -> u32 {
             opts,
             _pad: 0,
             comm: bpf_get_current_comm().unwrap_or([0; 16]),
-        })
-    };
-    entry.submit(0);
+        }
+    });
     0
 }
 

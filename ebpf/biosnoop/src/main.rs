@@ -18,7 +18,7 @@ use bpfbin_common::{
     biolatency::{Fields, MAX_ENTRIES, RWBS_LEN, StartKey},
     biosnoop::{Config, Event},
 };
-use bpfbin_kernel::{count_lost, now, read_record};
+use bpfbin_kernel::{now, read_record};
 
 bpfbin_kernel::config!(Config);
 
@@ -133,28 +133,24 @@ pub fn block_rq_complete(ctx: TracePointContext) -> u32 {
     if stage.issue == 0 || (delta as i64) < 0 || delta < config.min_ns {
         return 0;
     }
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    let mut comm = [0u8; TASK_COMM_LEN];
-    comm[0] = b'?';
-    let inserted = config.queued != 0 && stage.insert != 0;
-    let event = Event {
-        comm: who.map_or(comm, |who| who.comm),
-        delta,
-        qdelta: if inserted { stage.issue.wrapping_sub(stage.insert) } else { 0 },
-        ts,
-        sector: key.sector,
-        bytes: stage.bytes,
-        pid: who.map_or(0, |who| who.pid),
-        dev: key.dev,
-        rwbs: read_record(&ctx, config.complete.rwbs).unwrap_or([0; RWBS_LEN]),
-        inserted: inserted.into(),
-        _pad: [0; 3],
-    };
-    entry.write(event);
-    entry.submit(0);
+    bpfbin_kernel::emit!(|event: &mut Event| {
+        let mut comm = [0u8; TASK_COMM_LEN];
+        comm[0] = b'?';
+        let inserted = config.queued != 0 && stage.insert != 0;
+        *event = Event {
+            comm: who.map_or(comm, |who| who.comm),
+            delta,
+            qdelta: if inserted { stage.issue.wrapping_sub(stage.insert) } else { 0 },
+            ts,
+            sector: key.sector,
+            bytes: stage.bytes,
+            pid: who.map_or(0, |who| who.pid),
+            dev: key.dev,
+            rwbs: read_record(&ctx, config.complete.rwbs).unwrap_or([0; RWBS_LEN]),
+            inserted: inserted.into(),
+            _pad: [0; 3],
+        };
+    });
     0
 }
 

@@ -14,7 +14,7 @@ use bpfbin_common::capable::{
     CAP_OPT_INSETID, CAP_OPT_NOAUDIT, Check, Config, DEFAULT_STACK_STORAGE_SIZE, Event, NO_STACK, UNIQUE_CGROUP,
     UNIQUE_OFF, UniqueKey,
 };
-use bpfbin_kernel::{count_lost, probe_arg, probe_ret};
+use bpfbin_kernel::{probe_arg, probe_ret};
 
 bpfbin_kernel::config!(Config);
 
@@ -95,13 +95,8 @@ pub fn cap_capable_return(ctx: RetProbeContext) -> u32 {
     } else {
         (check.opts as i32, -1)
     };
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-    unsafe {
-        entry.as_mut_ptr().write(Event {
+    bpfbin_kernel::emit!(|event: &mut Event| {
+        *event = Event {
             pid,
             tid: id as u32,
             uid: bpf_get_current_uid_gid() as u32,
@@ -112,9 +107,8 @@ pub fn cap_capable_return(ctx: RetProbeContext) -> u32 {
             kernel_stack_id: check.kernel_stack_id,
             user_stack_id: check.user_stack_id,
             comm: bpf_get_current_comm().unwrap_or([0; 16]),
-        })
-    };
-    entry.submit(0);
+        }
+    });
     0
 }
 

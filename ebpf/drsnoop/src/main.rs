@@ -11,7 +11,7 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::drsnoop::{Config, Event};
-use bpfbin_kernel::{count_lost, now, read_kernel_long, read_long};
+use bpfbin_kernel::{now, read_kernel_long, read_long};
 
 bpfbin_kernel::config!(Config);
 
@@ -48,22 +48,16 @@ pub fn mm_vmscan_direct_reclaim_end(ctx: TracePointContext) -> u32 {
     let Some([started, free]) = (unsafe { START.get(&tid) }).copied() else { return 0 };
     let _ = START.remove(&tid);
     let delta_ns = now().saturating_sub(started);
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-    unsafe {
-        entry.as_mut_ptr().write(Event {
+    bpfbin_kernel::emit!(|event: &mut Event| {
+        *event = Event {
             delta_ns,
             nr_reclaimed: read_long(&ctx, config.nr_reclaimed) as u64,
             nr_free_pages: free,
             tid,
             _pad: 0,
             comm: bpf_get_current_comm().unwrap_or([0; 16]),
-        })
-    };
-    entry.submit(0);
+        }
+    });
     0
 }
 

@@ -9,7 +9,7 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::exitsnoop::{Config, Event};
-use bpfbin_kernel::{count_lost, current_task, now, read_field, read_pointer};
+use bpfbin_kernel::{current_task, now, read_field, read_pointer};
 
 bpfbin_kernel::config!(Config);
 
@@ -38,24 +38,17 @@ pub fn sched_process_exit(_ctx: TracePointContext) -> u32 {
     if config.failed_only != 0 && exit_code == 0 {
         return 0;
     }
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    let event = entry.as_mut_ptr();
-    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-    unsafe {
-        (*event).start_time = read_field::<u64>(task, layout.start_time).unwrap_or(0);
-        (*event).exit_time = now();
-        (*event).pid = pid;
-        (*event).ppid = read_pointer(task, layout.real_parent)
+    bpfbin_kernel::emit!(|event: &mut Event| {
+        event.start_time = read_field::<u64>(task, layout.start_time).unwrap_or(0);
+        event.exit_time = now();
+        event.pid = pid;
+        event.ppid = read_pointer(task, layout.real_parent)
             .and_then(|parent| read_field::<u32>(parent, layout.tgid))
             .unwrap_or(0);
-        (*event).tid = tid;
-        (*event).exit_code = exit_code;
-        (*event).comm = bpf_get_current_comm().unwrap_or([0; 16]);
-    }
-    entry.submit(0);
+        event.tid = tid;
+        event.exit_code = exit_code;
+        event.comm = bpf_get_current_comm().unwrap_or([0; 16]);
+    });
     0
 }
 

@@ -11,7 +11,7 @@ use aya_ebpf::{
     programs::{ProbeContext, RetProbeContext},
 };
 use bpfbin_common::filelife::{Config, Event, FMODE_CREATED, FullPathEvent, Unlink};
-use bpfbin_kernel::{count_lost, dentry_dir, now, probe_arg, probe_ret, read_field, read_pointer};
+use bpfbin_kernel::{dentry_dir, now, probe_arg, probe_ret, read_field, read_pointer};
 
 bpfbin_kernel::config!(Config);
 
@@ -110,25 +110,13 @@ pub fn vfs_unlink_return(ctx: RetProbeContext) -> u32 {
     let _ = START.remove(&unlink.dentry);
     let config = CONFIG.load();
     if config.full_path == 0 {
-        let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-            count_lost(&LOST);
-            return 0;
-        };
-        // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-        unsafe { fill(&mut *entry.as_mut_ptr(), &config, id, &unlink) };
-        entry.submit(0);
+        bpfbin_kernel::emit!(|event: &mut Event| fill(event, &config, id, &unlink));
     } else {
-        let Some(mut entry) = EVENTS.reserve::<FullPathEvent>(0) else {
-            count_lost(&LOST);
-            return 0;
-        };
-        // SAFETY: as above; the walk writes every part it counts.
-        unsafe {
-            let full = &mut *entry.as_mut_ptr();
+        // The walk writes every part it counts.
+        bpfbin_kernel::emit!(|full: &mut FullPathEvent| {
             fill(&mut full.event, &config, id, &unlink);
             dentry_dir(&config.walk, unlink.dentry, &mut full.dir);
-        }
-        entry.submit(0);
+        });
     }
     0
 }

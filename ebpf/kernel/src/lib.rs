@@ -14,7 +14,7 @@ mod maps;
 mod path;
 mod read;
 
-pub use maps::{atomic_add, count_lost, value_or_insert};
+pub use maps::{atomic_add, count_lost, emit, emit_if, value_or_insert};
 pub use path::{current_cwd, dentry_dir};
 pub use read::{
     current_task, probe_arg, probe_ret, read_field, read_kernel_long, read_long, read_pointer, read_record,
@@ -56,5 +56,23 @@ macro_rules! config {
         static CONFIG: aya_ebpf::Global<$config> =
             // SAFETY: the configuration types hold only integers, for which zero is a value.
             aya_ebpf::Global::new(unsafe { core::mem::zeroed() });
+    };
+}
+
+/// Declares the tracepoint programs of one syscall's entry and exit, named
+/// like the tracepoints (`sys_enter_NAME`, `sys_exit_NAME`): the entry calls
+/// the program's `enter(&ctx, $arg)`, the exit its `exit(&ctx)`.
+#[macro_export]
+macro_rules! syscall_programs {
+    ($enter:ident, $exit:ident, $arg:expr) => {
+        #[aya_ebpf::macros::tracepoint]
+        pub fn $enter(ctx: aya_ebpf::programs::TracePointContext) -> u32 {
+            enter(&ctx, $arg)
+        }
+
+        #[aya_ebpf::macros::tracepoint]
+        pub fn $exit(ctx: aya_ebpf::programs::TracePointContext) -> u32 {
+            exit(&ctx)
+        }
     };
 }

@@ -6,7 +6,7 @@ use core::intrinsics::{AtomicOrdering, atomic_xadd};
 
 use aya_ebpf::{
     bindings::BPF_NOEXIST,
-    maps::{HashMap, PerCpuArray},
+    maps::{HashMap, PerCpuArray, RingBuf},
 };
 
 /// Declares the ring buffer `EVENTS` of `$bytes` bytes that a tool's events
@@ -36,6 +36,67 @@ macro_rules! cgroup_filter {
             !on || CGROUPS.current_task_under_cgroup(0) == Ok(true)
         }
     };
+}
+
+/// Sends one event through the program's `EVENTS`, counting it in `LOST`
+/// when the ring buffer is full: `emit!(|event: &mut Event| ...)` is
+/// `emit(&EVENTS, &LOST, ...)`, its closure inlined as if written in place
+/// (left to LLVM, it is optimised apart, into more instructions).
+#[macro_export]
+macro_rules! emit {
+    (|$event:ident: &mut $ty:ty| $fill:expr) => {
+        $crate::emit(
+            &EVENTS,
+            &LOST,
+            #[inline(always)]
+            |$event: &mut $ty| $fill,
+        )
+    };
+}
+
+/// `emit!` for `emit_if`: the closure returns whether to send the event.
+#[macro_export]
+macro_rules! emit_if {
+    (|$event:ident: &mut $ty:ty| $fill:expr) => {
+        $crate::emit_if(
+            &EVENTS,
+            &LOST,
+            #[inline(always)]
+            |$event: &mut $ty| $fill,
+        )
+    };
+}
+
+/// Sends one event of type `T` through `events` (a tool's `EVENTS`):
+/// reserves it, has `fill` write every field of it, and submits it. When the
+/// ring buffer is full, counts the event in `lost` (`LOST`) instead.
+#[inline(always)]
+pub fn emit<T: 'static>(events: &RingBuf, lost: &PerCpuArray<u64>, fill: impl FnOnce(&mut T)) {
+    let Some(mut entry) = events.reserve::<T>(0) else {
+        count_lost(lost);
+        return;
+    };
+    // SAFETY: reserved ring buffer memory of the right size. The event types
+    // hold only integers, so any bytes are a `T`; `fill` writes them all.
+    fill(unsafe { &mut *entry.as_mut_ptr() });
+    entry.submit(0);
+}
+
+/// As `emit`, for events that may turn out not to be wanted once reserved
+/// (a read of them failed, a filter refused them): `fill` returns whether
+/// to submit the event, else it is discarded.
+#[inline(always)]
+pub fn emit_if<T: 'static>(events: &RingBuf, lost: &PerCpuArray<u64>, fill: impl FnOnce(&mut T) -> bool) {
+    let Some(mut entry) = events.reserve::<T>(0) else {
+        count_lost(lost);
+        return;
+    };
+    // SAFETY: as in `emit`.
+    if fill(unsafe { &mut *entry.as_mut_ptr() }) {
+        entry.submit(0);
+    } else {
+        entry.discard(0);
+    }
 }
 
 /// Counts an event that did not fit in the ring buffer, in the object's

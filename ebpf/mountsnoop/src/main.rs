@@ -17,7 +17,7 @@ use bpfbin_common::{
     },
     tracepoint::ABSENT,
 };
-use bpfbin_kernel::{count_lost, current_task, now, read_field, read_long, read_pointer};
+use bpfbin_kernel::{current_task, now, read_field, read_long, read_pointer};
 
 bpfbin_kernel::config!(Config);
 
@@ -68,28 +68,23 @@ fn exit(ctx: &TracePointContext) -> u32 {
 fn emit(ctx: &TracePointContext, args: &Args) {
     let config = CONFIG.load();
     let Some(strings) = STRINGS.get(args.sys as usize) else { return };
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return;
-    };
-    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-    let event = unsafe { &mut *entry.as_mut_ptr() };
-    event.delta_ns = now().wrapping_sub(args.ts_ns);
-    event.args = args.values;
-    let id = bpf_get_current_pid_tgid();
-    event.pid = (id >> 32) as u32;
-    event.tid = id as u32;
-    event.mnt_ns = mnt_ns(&config.mnt_ns).unwrap_or(0);
-    event.ret = read_long(ctx, config.exit_ret) as i32;
-    event.sys = args.sys;
-    event._pad = 0;
-    event.comm = bpf_get_current_comm().unwrap_or([0; 16]);
-    read_str(&args.values, strings.fs, &mut event.fs);
-    read_str(&args.values, strings.data[0], &mut event.data[0]);
-    read_str(&args.values, strings.data[1], &mut event.data[1]);
-    read_str(&args.values, strings.path[0], &mut event.path[0]);
-    read_str(&args.values, strings.path[1], &mut event.path[1]);
-    entry.submit(0);
+    bpfbin_kernel::emit!(|event: &mut Event| {
+        event.delta_ns = now().wrapping_sub(args.ts_ns);
+        event.args = args.values;
+        let id = bpf_get_current_pid_tgid();
+        event.pid = (id >> 32) as u32;
+        event.tid = id as u32;
+        event.mnt_ns = mnt_ns(&config.mnt_ns).unwrap_or(0);
+        event.ret = read_long(ctx, config.exit_ret) as i32;
+        event.sys = args.sys;
+        event._pad = 0;
+        event.comm = bpf_get_current_comm().unwrap_or([0; 16]);
+        read_str(&args.values, strings.fs, &mut event.fs);
+        read_str(&args.values, strings.data[0], &mut event.data[0]);
+        read_str(&args.values, strings.data[1], &mut event.data[1]);
+        read_str(&args.values, strings.path[0], &mut event.path[0]);
+        read_str(&args.values, strings.path[1], &mut event.path[1]);
+    });
 }
 
 /// The inode number of the current task's mount namespace, as

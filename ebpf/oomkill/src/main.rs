@@ -13,7 +13,7 @@ use bpfbin_common::{
     TASK_COMM_LEN,
     oomkill::{Config, Event},
 };
-use bpfbin_kernel::{count_lost, probe_arg, read_field, read_pointer};
+use bpfbin_kernel::{probe_arg, read_field, read_pointer};
 
 bpfbin_kernel::config!(Config);
 
@@ -39,21 +39,15 @@ pub fn oom_kill_process(ctx: ProbeContext) -> u32 {
             read_field::<[u8; TASK_COMM_LEN]>(chosen, config.comm).unwrap_or([0; TASK_COMM_LEN]),
         )
     };
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-    unsafe {
-        entry.as_mut_ptr().write(Event {
+    bpfbin_kernel::emit!(|event: &mut Event| {
+        *event = Event {
             fpid: (bpf_get_current_pid_tgid() >> 32) as u32,
             tpid,
             pages: pages.unwrap_or(0),
             fcomm: bpf_get_current_comm().unwrap_or([0; TASK_COMM_LEN]),
             tcomm,
-        })
-    };
-    entry.submit(0);
+        }
+    });
     0
 }
 

@@ -13,7 +13,7 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::opensnoop::{Config, EnterFields, Event, FullPathEvent};
-use bpfbin_kernel::{count_lost, current_cwd, read_long};
+use bpfbin_kernel::{current_cwd, read_long};
 
 bpfbin_kernel::config!(Config);
 
@@ -114,25 +114,12 @@ fn exit(ctx: &TracePointContext) -> u32 {
     // SAFETY: a checked read of one byte of user memory.
     let absolute = unsafe { bpf_probe_read_user(args.fname as *const u8) } == Ok(b'/');
     if config.full_path != 0 && !absolute {
-        let Some(mut entry) = EVENTS.reserve::<FullPathEvent>(0) else {
-            count_lost(&LOST);
-            return 0;
-        };
-        let event = entry.as_mut_ptr();
-        // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-        unsafe {
-            fill(&mut (*event).event, id, ret, &args);
-            current_cwd(&config.walk, &mut (*event).cwd);
-        }
-        entry.submit(0);
+        bpfbin_kernel::emit!(|full: &mut FullPathEvent| {
+            fill(&mut full.event, id, ret, &args);
+            current_cwd(&config.walk, &mut full.cwd);
+        });
     } else {
-        let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-            count_lost(&LOST);
-            return 0;
-        };
-        // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-        unsafe { fill(&mut *entry.as_mut_ptr(), id, ret, &args) };
-        entry.submit(0);
+        bpfbin_kernel::emit!(|event: &mut Event| fill(event, id, ret, &args));
     }
     0
 }

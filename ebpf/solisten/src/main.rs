@@ -20,7 +20,6 @@ use bpfbin_common::{
     solisten::{Call, Config, Event, MAX_ENTRIES},
 };
 use bpfbin_kernel::{
-    count_lost,
     inet::{fd_socket, read_sock_endpoints},
     read_field, read_long,
 };
@@ -61,13 +60,8 @@ pub fn sys_exit_listen(ctx: TracePointContext) -> u32 {
     if read_sock_endpoints(sk, &config.sock, &mut ends).is_none() {
         return 0;
     }
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-    unsafe {
-        entry.as_mut_ptr().write(Event {
+    bpfbin_kernel::emit!(|event: &mut Event| {
+        *event = Event {
             ends,
             pid: (pid_tgid >> 32) as u32,
             backlog: call.backlog,
@@ -75,9 +69,8 @@ pub fn sys_exit_listen(ctx: TracePointContext) -> u32 {
             socket_type: read_field::<u16>(socket, config.socket_type).unwrap_or(0),
             _pad: 0,
             comm: bpf_get_current_comm().unwrap_or([0; 16]),
-        })
-    };
-    entry.submit(0);
+        }
+    });
     0
 }
 

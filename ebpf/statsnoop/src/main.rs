@@ -13,7 +13,7 @@ use bpfbin_common::{
     statsnoop::{Config, Event, INVALID_FD},
     tracepoint::{ABSENT, FieldOffset},
 };
-use bpfbin_kernel::{count_lost, now, read_long};
+use bpfbin_kernel::{now, read_long};
 
 bpfbin_kernel::config!(Config);
 
@@ -70,25 +70,21 @@ fn exit(ctx: &TracePointContext) -> u32 {
     if config.failed_only != 0 && ret >= 0 {
         return 0;
     }
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-    let event = unsafe { &mut *entry.as_mut_ptr() };
-    event.ts_ns = now();
-    event.pid = (id >> 32) as u32;
-    event.tid = tid;
-    event.ret = ret;
-    event.sys = args.sys;
-    event.fd = args.fd;
-    event.dirfd = args.dirfd;
-    event.comm = bpf_get_current_comm().unwrap_or([0; 16]);
-    // SAFETY: a checked read of a user string into a buffer we own.
-    if args.path == 0 || unsafe { bpf_probe_read_user_str_bytes(args.path as *const u8, &mut event.path) }.is_err() {
-        event.path[0] = 0;
-    }
-    entry.submit(0);
+    bpfbin_kernel::emit!(|event: &mut Event| {
+        event.ts_ns = now();
+        event.pid = (id >> 32) as u32;
+        event.tid = tid;
+        event.ret = ret;
+        event.sys = args.sys;
+        event.fd = args.fd;
+        event.dirfd = args.dirfd;
+        event.comm = bpf_get_current_comm().unwrap_or([0; 16]);
+        // SAFETY: a checked read of a user string into a buffer we own.
+        if args.path == 0 || unsafe { bpf_probe_read_user_str_bytes(args.path as *const u8, &mut event.path) }.is_err()
+        {
+            event.path[0] = 0;
+        }
+    });
     0
 }
 

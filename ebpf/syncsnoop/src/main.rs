@@ -10,7 +10,7 @@ use aya_ebpf::{
 use bpfbin_common::syncsnoop::{
     Config, Event, SYS_FDATASYNC, SYS_FSYNC, SYS_MSYNC, SYS_SYNC, SYS_SYNC_FILE_RANGE, SYS_SYNC_FILE_RANGE2, SYS_SYNCFS,
 };
-use bpfbin_kernel::{count_lost, now};
+use bpfbin_kernel::now;
 
 bpfbin_kernel::config!(Config);
 
@@ -24,22 +24,9 @@ fn emit(sys: u32) -> u32 {
         return 0;
     }
     let ts_ns = now();
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-    unsafe {
-        entry.as_mut_ptr().write(Event {
-            ts_ns,
-            pid,
-            tid: id as u32,
-            sys,
-            _pad: 0,
-            comm: bpf_get_current_comm().unwrap_or([0; 16]),
-        })
-    };
-    entry.submit(0);
+    bpfbin_kernel::emit!(|event: &mut Event| {
+        *event = Event { ts_ns, pid, tid: id as u32, sys, _pad: 0, comm: bpf_get_current_comm().unwrap_or([0; 16]) }
+    });
     0
 }
 

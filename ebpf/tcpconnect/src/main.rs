@@ -28,7 +28,6 @@ use bpfbin_common::{
     tcpconnect::{Config, Connector, Event, MAX_ENTRIES},
 };
 use bpfbin_kernel::{
-    count_lost,
     inet::{Change, port_allowed, read_endpoints, read_tcp_change},
     now,
 };
@@ -80,17 +79,10 @@ pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
 }
 
 fn emit(ctx: &TracePointContext, config: &Config, change: &Change, who: &Connector) {
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return;
-    };
-    // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-    unsafe {
-        let event = &mut *entry.as_mut_ptr();
+    bpfbin_kernel::emit!(|event: &mut Event| {
         read_endpoints(ctx, &config.fields, change, &mut event.ends);
         event.who = *who;
-    }
-    entry.submit(0);
+    });
 }
 
 bpfbin_kernel::program_object!();

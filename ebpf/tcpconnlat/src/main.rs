@@ -15,7 +15,6 @@ use bpfbin_common::{
     tcpconnlat::{Config, Event, MAX_ENTRIES, Start},
 };
 use bpfbin_kernel::{
-    count_lost,
     inet::{read_endpoints, read_tcp_change},
     now,
 };
@@ -51,21 +50,14 @@ pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
     let delta_us = now.wrapping_sub(start.ts_ns) / 1000;
     // Refused or timed out (CLOSE): no connection, no latency.
     if change.newstate == TCP_ESTABLISHED && delta_us >= config.min_us {
-        if let Some(mut entry) = EVENTS.reserve::<Event>(0) {
-            // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-            unsafe {
-                let event = &mut *entry.as_mut_ptr();
-                read_endpoints(&ctx, &config.fields, &change, &mut event.ends);
-                event.delta_us = delta_us;
-                event.ts_us = now / 1000;
-                event.pid = start.pid;
-                event._pad = 0;
-                event.comm = start.comm;
-            }
-            entry.submit(0);
-        } else {
-            count_lost(&LOST);
-        }
+        bpfbin_kernel::emit!(|event: &mut Event| {
+            read_endpoints(&ctx, &config.fields, &change, &mut event.ends);
+            event.delta_us = delta_us;
+            event.ts_us = now / 1000;
+            event.pid = start.pid;
+            event._pad = 0;
+            event.comm = start.comm;
+        });
     }
     let _ = START.remove(&change.skaddr);
     0

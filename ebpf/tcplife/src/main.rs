@@ -16,7 +16,6 @@ use bpfbin_common::{
     tcplife::{Config, Event, Ident, MAX_ENTRIES},
 };
 use bpfbin_kernel::{
-    count_lost,
     inet::{read_endpoints, read_tcp_change},
     now, read_field,
 };
@@ -73,26 +72,18 @@ pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
     let ident = unsafe { IDENTS.get(&sk) };
     let pid = ident.map_or((bpf_get_current_pid_tgid() >> 32) as u32, |ident| ident.pid);
     if config.pid == 0 || config.pid == pid {
-        match EVENTS.reserve::<Event>(0) {
-            Some(mut entry) => {
-                // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-                unsafe {
-                    let event = &mut *entry.as_mut_ptr();
-                    read_endpoints(&ctx, &config.fields, &change, &mut event.ends);
-                    event.span_us = now.wrapping_sub(birth) / 1000;
-                    event.rx_bytes = read_field::<u64>(sk, config.bytes_received).unwrap_or(0);
-                    event.tx_bytes = read_field::<u64>(sk, config.bytes_acked).unwrap_or(0);
-                    event.pid = pid;
-                    event.comm = match ident {
-                        Some(ident) => ident.comm,
-                        None => bpf_get_current_comm().unwrap_or([0; 16]),
-                    };
-                    event._pad = 0;
-                }
-                entry.submit(0);
-            }
-            None => count_lost(&LOST),
-        }
+        bpfbin_kernel::emit!(|event: &mut Event| {
+            read_endpoints(&ctx, &config.fields, &change, &mut event.ends);
+            event.span_us = now.wrapping_sub(birth) / 1000;
+            event.rx_bytes = read_field::<u64>(sk, config.bytes_received).unwrap_or(0);
+            event.tx_bytes = read_field::<u64>(sk, config.bytes_acked).unwrap_or(0);
+            event.pid = pid;
+            event.comm = match ident {
+                Some(ident) => ident.comm,
+                None => bpf_get_current_comm().unwrap_or([0; 16]),
+            };
+            event._pad = 0;
+        });
     }
     let _ = BIRTH.remove(&sk);
     let _ = IDENTS.remove(&sk);

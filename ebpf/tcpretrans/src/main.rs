@@ -16,7 +16,6 @@ use bpfbin_common::{
     tracepoint::ABSENT,
 };
 use bpfbin_kernel::{
-    count_lost,
     inet::{read_addresses, read_sock_endpoints},
     probe_arg, read_field, read_record, read_record_pointer,
 };
@@ -29,40 +28,33 @@ bpfbin_kernel::event_maps!(256 * 1024);
 pub fn tcp_retransmit_skb(ctx: TracePointContext) -> u32 {
     let config = CONFIG.load();
     let f = &config.fields;
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    // SAFETY: reserved ring buffer memory of the right size, fully written
-    // before submit (or discarded).
-    let event = unsafe { &mut *entry.as_mut_ptr() };
-    read_addresses(&ctx, f.saddr_v6, f.daddr_v6, &mut event.ends);
-    let family = if f.family == ABSENT {
-        // Before 5.15 the record has no family: an AF_INET socket's
-        // addresses are stored IPv4-mapped.
-        if is_v4_mapped(&event.ends.saddr) { AF_INET } else { AF_INET6 }
-    } else {
-        read_record(&ctx, f.family).unwrap_or(0)
-    };
-    let (Some(sport), Some(dport), Some(state)) =
-        (read_record(&ctx, f.sport), read_record(&ctx, f.dport), read_record(&ctx, f.state))
-    else {
-        entry.discard(0);
-        return 0;
-    };
-    if config.family != 0 && config.family != family {
-        entry.discard(0);
-        return 0;
-    }
-    event.ends.sport = sport;
-    event.ends.dport = dport;
-    event.ends.family = family;
-    event.ends._pad = 0;
-    event.state = state;
-    event.kind = RETRANSMIT;
-    event.seq = if config.skb_seq == 0 { 0 } else { read_seq(&ctx, f.skbaddr, config.skb_seq) };
-    event.pid = (bpf_get_current_pid_tgid() >> 32) as u32;
-    entry.submit(0);
+    bpfbin_kernel::emit_if!(|event: &mut Event| {
+        read_addresses(&ctx, f.saddr_v6, f.daddr_v6, &mut event.ends);
+        let family = if f.family == ABSENT {
+            // Before 5.15 the record has no family: an AF_INET socket's
+            // addresses are stored IPv4-mapped.
+            if is_v4_mapped(&event.ends.saddr) { AF_INET } else { AF_INET6 }
+        } else {
+            read_record(&ctx, f.family).unwrap_or(0)
+        };
+        let (Some(sport), Some(dport), Some(state)) =
+            (read_record(&ctx, f.sport), read_record(&ctx, f.dport), read_record(&ctx, f.state))
+        else {
+            return false;
+        };
+        if config.family != 0 && config.family != family {
+            return false;
+        }
+        event.ends.sport = sport;
+        event.ends.dport = dport;
+        event.ends.family = family;
+        event.ends._pad = 0;
+        event.state = state;
+        event.kind = RETRANSMIT;
+        event.seq = if config.skb_seq == 0 { 0 } else { read_seq(&ctx, f.skbaddr, config.skb_seq) };
+        event.pid = (bpf_get_current_pid_tgid() >> 32) as u32;
+        true
+    });
     0
 }
 
@@ -79,23 +71,16 @@ fn read_seq(ctx: &TracePointContext, skbaddr: u16, offset: u16) -> u32 {
 pub fn tcp_send_loss_probe(ctx: ProbeContext) -> u32 {
     let Some(sk) = probe_arg(&ctx, 0) else { return 0 };
     let config = CONFIG.load();
-    let Some(mut entry) = EVENTS.reserve::<Event>(0) else {
-        count_lost(&LOST);
-        return 0;
-    };
-    // SAFETY: reserved ring buffer memory of the right size, fully written
-    // before submit (or discarded).
-    let event = unsafe { &mut *entry.as_mut_ptr() };
-    match read_sock_endpoints(sk, &config.sock, &mut event.ends) {
+    bpfbin_kernel::emit_if!(|event: &mut Event| match read_sock_endpoints(sk, &config.sock, &mut event.ends) {
         Some(state) if config.family == 0 || config.family == event.ends.family => {
             event.state = state;
             event.kind = LOSS_PROBE;
             event.seq = 0;
             event.pid = (bpf_get_current_pid_tgid() >> 32) as u32;
-            entry.submit(0);
+            true
         }
-        _ => entry.discard(0),
-    }
+        _ => false,
+    });
     0
 }
 

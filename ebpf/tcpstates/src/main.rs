@@ -14,7 +14,6 @@ use bpfbin_common::{
     tcpstates::{Config, Event, MAX_ENTRIES},
 };
 use bpfbin_kernel::{
-    count_lost,
     inet::{read_endpoints, read_tcp_change},
     now,
 };
@@ -42,23 +41,16 @@ pub fn inet_sock_set_state(ctx: TracePointContext) -> u32 {
     let now = now();
     // SAFETY: the value is copied out at once.
     let since = unsafe { TIMESTAMPS.get(&change.skaddr) }.copied();
-    if let Some(mut entry) = EVENTS.reserve::<Event>(0) {
-        // SAFETY: reserved ring buffer memory of the right size, fully written before submit.
-        unsafe {
-            let event = &mut *entry.as_mut_ptr();
-            read_endpoints(&ctx, &config.fields, &change, &mut event.ends);
-            event.skaddr = change.skaddr;
-            event.delta_us = since.map_or(0, |since| now.wrapping_sub(since) / 1000);
-            event.pid = (bpf_get_current_pid_tgid() >> 32) as u32;
-            event.oldstate = change.oldstate;
-            event.newstate = change.newstate;
-            event._pad = 0;
-            event.comm = bpf_get_current_comm().unwrap_or([0; 16]);
-        }
-        entry.submit(0);
-    } else {
-        count_lost(&LOST);
-    }
+    bpfbin_kernel::emit!(|event: &mut Event| {
+        read_endpoints(&ctx, &config.fields, &change, &mut event.ends);
+        event.skaddr = change.skaddr;
+        event.delta_us = since.map_or(0, |since| now.wrapping_sub(since) / 1000);
+        event.pid = (bpf_get_current_pid_tgid() >> 32) as u32;
+        event.oldstate = change.oldstate;
+        event.newstate = change.newstate;
+        event._pad = 0;
+        event.comm = bpf_get_current_comm().unwrap_or([0; 16]);
+    });
     if change.newstate == TCP_CLOSE {
         let _ = TIMESTAMPS.remove(&change.skaddr);
     } else {
