@@ -9,7 +9,7 @@ use aya_ebpf::{
     helpers::{
         bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_get_current_uid_gid, generated::bpf_probe_read_user_str,
     },
-    macros::{map, tracepoint},
+    macros::map,
     maps::{LruHashMap, PerCpuArray},
     programs::TracePointContext,
 };
@@ -110,16 +110,6 @@ fn read_str(args: *mut u8, at: usize, src: u64) -> usize {
     if n > 0 { n as usize } else { 0 }
 }
 
-#[tracepoint]
-pub fn sys_enter_execve(ctx: TracePointContext) -> u32 {
-    enter(&ctx, CONFIG.load().execve)
-}
-
-#[tracepoint]
-pub fn sys_enter_execveat(ctx: TracePointContext) -> u32 {
-    enter(&ctx, CONFIG.load().execveat)
-}
-
 fn exit(ctx: &TracePointContext) -> u32 {
     let config = CONFIG.load();
     let tid = bpf_get_current_pid_tgid() as u32;
@@ -142,14 +132,7 @@ fn exit(ctx: &TracePointContext) -> u32 {
     0
 }
 
-#[tracepoint]
-pub fn sys_exit_execve(ctx: TracePointContext) -> u32 {
-    exit(&ctx)
-}
-
-#[tracepoint]
-pub fn sys_exit_execveat(ctx: TracePointContext) -> u32 {
-    exit(&ctx)
-}
+bpfbin_kernel::syscall_programs!(sys_enter_execve, sys_exit_execve, CONFIG.load().execve);
+bpfbin_kernel::syscall_programs!(sys_enter_execveat, sys_exit_execveat, CONFIG.load().execveat);
 
 bpfbin_kernel::program_object!();

@@ -6,7 +6,7 @@
 
 use aya_ebpf::{
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_probe_read_user_str_bytes},
-    macros::{map, tracepoint},
+    macros::map,
     maps::HashMap,
     programs::TracePointContext,
 };
@@ -117,27 +117,11 @@ fn read_str<const N: usize>(values: &[u64; MAX_ARGS], arg: u8, out: &mut [u8; N]
     }
 }
 
-/// The entry and exit programs of one syscall, named like its tracepoints;
-/// `$sys` is its index in `SYSCALLS`.
-macro_rules! mount_syscall {
-    ($enter:ident, $exit:ident, $sys:expr) => {
-        #[tracepoint]
-        pub fn $enter(ctx: TracePointContext) -> u32 {
-            enter(&ctx, $sys)
-        }
-
-        #[tracepoint]
-        pub fn $exit(ctx: TracePointContext) -> u32 {
-            exit(&ctx)
-        }
-    };
-}
-
-mount_syscall!(sys_enter_mount, sys_exit_mount, SYS_MOUNT);
-mount_syscall!(sys_enter_umount, sys_exit_umount, SYS_UMOUNT);
-mount_syscall!(sys_enter_fsopen, sys_exit_fsopen, SYS_FSOPEN);
-mount_syscall!(sys_enter_fsconfig, sys_exit_fsconfig, SYS_FSCONFIG);
-mount_syscall!(sys_enter_fsmount, sys_exit_fsmount, SYS_FSMOUNT);
-mount_syscall!(sys_enter_move_mount, sys_exit_move_mount, SYS_MOVE_MOUNT);
+bpfbin_kernel::syscall_programs!(sys_enter_mount, sys_exit_mount, SYS_MOUNT);
+bpfbin_kernel::syscall_programs!(sys_enter_umount, sys_exit_umount, SYS_UMOUNT);
+bpfbin_kernel::syscall_programs!(sys_enter_fsopen, sys_exit_fsopen, SYS_FSOPEN);
+bpfbin_kernel::syscall_programs!(sys_enter_fsconfig, sys_exit_fsconfig, SYS_FSCONFIG);
+bpfbin_kernel::syscall_programs!(sys_enter_fsmount, sys_exit_fsmount, SYS_FSMOUNT);
+bpfbin_kernel::syscall_programs!(sys_enter_move_mount, sys_exit_move_mount, SYS_MOVE_MOUNT);
 
 bpfbin_kernel::program_object!();

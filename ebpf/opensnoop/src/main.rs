@@ -73,16 +73,6 @@ fn enter(ctx: &TracePointContext, fields: EnterFields) -> u32 {
 }
 
 #[tracepoint]
-pub fn sys_enter_open(ctx: TracePointContext) -> u32 {
-    enter(&ctx, CONFIG.load().open)
-}
-
-#[tracepoint]
-pub fn sys_enter_openat(ctx: TracePointContext) -> u32 {
-    enter(&ctx, CONFIG.load().openat)
-}
-
-#[tracepoint]
 pub fn sys_enter_openat2(ctx: TracePointContext) -> u32 {
     let config = CONFIG.load();
     let id = bpf_get_current_pid_tgid();
@@ -139,15 +129,8 @@ fn fill(event: &mut Event, id: u64, ret: i64, args: &Args) {
     }
 }
 
-#[tracepoint]
-pub fn sys_exit_open(ctx: TracePointContext) -> u32 {
-    exit(&ctx)
-}
-
-#[tracepoint]
-pub fn sys_exit_openat(ctx: TracePointContext) -> u32 {
-    exit(&ctx)
-}
+bpfbin_kernel::syscall_programs!(sys_enter_open, sys_exit_open, CONFIG.load().open);
+bpfbin_kernel::syscall_programs!(sys_enter_openat, sys_exit_openat, CONFIG.load().openat);
 
 #[tracepoint]
 pub fn sys_exit_openat2(ctx: TracePointContext) -> u32 {

@@ -111,34 +111,8 @@ fn exit(ctx: &TracePointContext) -> u32 {
     0
 }
 
-#[tracepoint]
-pub fn sys_enter_kill(ctx: TracePointContext) -> u32 {
-    enter(&ctx, CONFIG.load().kill)
-}
-
-#[tracepoint]
-pub fn sys_enter_tkill(ctx: TracePointContext) -> u32 {
-    enter(&ctx, CONFIG.load().tkill)
-}
-
-#[tracepoint]
-pub fn sys_enter_tgkill(ctx: TracePointContext) -> u32 {
-    enter(&ctx, CONFIG.load().tgkill)
-}
-
-#[tracepoint]
-pub fn sys_exit_kill(ctx: TracePointContext) -> u32 {
-    exit(&ctx)
-}
-
-#[tracepoint]
-pub fn sys_exit_tkill(ctx: TracePointContext) -> u32 {
-    exit(&ctx)
-}
-
-#[tracepoint]
-pub fn sys_exit_tgkill(ctx: TracePointContext) -> u32 {
-    exit(&ctx)
-}
+bpfbin_kernel::syscall_programs!(sys_enter_kill, sys_exit_kill, CONFIG.load().kill);
+bpfbin_kernel::syscall_programs!(sys_enter_tkill, sys_exit_tkill, CONFIG.load().tkill);
+bpfbin_kernel::syscall_programs!(sys_enter_tgkill, sys_exit_tgkill, CONFIG.load().tgkill);
 
 bpfbin_kernel::program_object!();

@@ -5,7 +5,7 @@
 
 use aya_ebpf::{
     helpers::{bpf_get_current_comm, bpf_get_current_pid_tgid, bpf_probe_read_user_str_bytes},
-    macros::{map, tracepoint},
+    macros::map,
     maps::HashMap,
     programs::TracePointContext,
 };
@@ -88,32 +88,16 @@ fn exit(ctx: &TracePointContext) -> u32 {
     0
 }
 
-/// The entry and exit programs of one syscall, named like its tracepoints;
-/// `$sys` is its index in `SYSCALLS`.
-macro_rules! stat_syscall {
-    ($enter:ident, $exit:ident, $sys:literal) => {
-        #[tracepoint]
-        pub fn $enter(ctx: TracePointContext) -> u32 {
-            enter(&ctx, $sys)
-        }
-
-        #[tracepoint]
-        pub fn $exit(ctx: TracePointContext) -> u32 {
-            exit(&ctx)
-        }
-    };
-}
-
-stat_syscall!(sys_enter_statfs, sys_exit_statfs, 0);
-stat_syscall!(sys_enter_newstat, sys_exit_newstat, 1);
-stat_syscall!(sys_enter_statx, sys_exit_statx, 2);
-stat_syscall!(sys_enter_newfstat, sys_exit_newfstat, 3);
-stat_syscall!(sys_enter_newfstatat, sys_exit_newfstatat, 4);
-stat_syscall!(sys_enter_newlstat, sys_exit_newlstat, 5);
-stat_syscall!(sys_enter_stat64, sys_exit_stat64, 6);
-stat_syscall!(sys_enter_lstat64, sys_exit_lstat64, 7);
-stat_syscall!(sys_enter_fstat64, sys_exit_fstat64, 8);
-stat_syscall!(sys_enter_fstatat64, sys_exit_fstatat64, 9);
-stat_syscall!(sys_enter_statfs64, sys_exit_statfs64, 10);
+bpfbin_kernel::syscall_programs!(sys_enter_statfs, sys_exit_statfs, 0);
+bpfbin_kernel::syscall_programs!(sys_enter_newstat, sys_exit_newstat, 1);
+bpfbin_kernel::syscall_programs!(sys_enter_statx, sys_exit_statx, 2);
+bpfbin_kernel::syscall_programs!(sys_enter_newfstat, sys_exit_newfstat, 3);
+bpfbin_kernel::syscall_programs!(sys_enter_newfstatat, sys_exit_newfstatat, 4);
+bpfbin_kernel::syscall_programs!(sys_enter_newlstat, sys_exit_newlstat, 5);
+bpfbin_kernel::syscall_programs!(sys_enter_stat64, sys_exit_stat64, 6);
+bpfbin_kernel::syscall_programs!(sys_enter_lstat64, sys_exit_lstat64, 7);
+bpfbin_kernel::syscall_programs!(sys_enter_fstat64, sys_exit_fstat64, 8);
+bpfbin_kernel::syscall_programs!(sys_enter_fstatat64, sys_exit_fstatat64, 9);
+bpfbin_kernel::syscall_programs!(sys_enter_statfs64, sys_exit_statfs64, 10);
 
 bpfbin_kernel::program_object!();
