@@ -21,7 +21,7 @@ use bpfbin_common::{
 };
 use bpfbin_kernel::{
     inet::{fd_socket, port_allowed, read_sock_endpoints},
-    read_field, read_long,
+    read_field, read_long, take,
 };
 
 bpfbin_kernel::config!(Config);
@@ -58,9 +58,7 @@ pub fn sys_enter_bind(ctx: TracePointContext) -> u32 {
 pub fn sys_exit_bind(ctx: TracePointContext) -> u32 {
     let pid_tgid = bpf_get_current_pid_tgid();
     let tid = pid_tgid as u32;
-    // SAFETY: the value is copied out at once.
-    let Some(fd) = (unsafe { FDS.get(&tid) }).copied() else { return 0 };
-    let _ = FDS.remove(&tid);
+    let Some(fd) = take(&FDS, &tid) else { return 0 };
     let config = CONFIG.load();
     let ret = read_long(&ctx, config.exit_ret) as i32;
     if config.ignore_errors != 0 && ret != 0 {

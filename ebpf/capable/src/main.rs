@@ -14,7 +14,7 @@ use bpfbin_common::capable::{
     CAP_OPT_INSETID, CAP_OPT_NOAUDIT, Check, Config, DEFAULT_STACK_STORAGE_SIZE, Event, NO_STACK, UNIQUE_CGROUP,
     UNIQUE_OFF, UniqueKey,
 };
-use bpfbin_kernel::{probe_arg, probe_ret};
+use bpfbin_kernel::{probe_arg, probe_ret, take};
 
 bpfbin_kernel::config!(Config);
 
@@ -71,9 +71,7 @@ pub fn cap_capable(ctx: ProbeContext) -> u32 {
 #[kretprobe]
 pub fn cap_capable_return(ctx: RetProbeContext) -> u32 {
     let id = bpf_get_current_pid_tgid();
-    // SAFETY: a copy out of the map entry before it is removed.
-    let Some(check) = (unsafe { CHECKS.get(&id) }).copied() else { return 0 };
-    let _ = CHECKS.remove(&id);
+    let Some(check) = take(&CHECKS, &id) else { return 0 };
     let config = CONFIG.load();
     let pid = (id >> 32) as u32;
 

@@ -11,7 +11,7 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::drsnoop::{Config, Event};
-use bpfbin_kernel::{now, read_kernel_long, read_long};
+use bpfbin_kernel::{now, read_kernel_long, read_long, take};
 
 bpfbin_kernel::config!(Config);
 
@@ -44,9 +44,7 @@ pub fn mm_vmscan_direct_reclaim_begin(_ctx: TracePointContext) -> u32 {
 pub fn mm_vmscan_direct_reclaim_end(ctx: TracePointContext) -> u32 {
     let config = CONFIG.load();
     let Some(tid) = traced(&config) else { return 0 };
-    // SAFETY: a copy out of the map's value before it is deleted.
-    let Some([started, free]) = (unsafe { START.get(&tid) }).copied() else { return 0 };
-    let _ = START.remove(&tid);
+    let Some([started, free]) = take(&START, &tid) else { return 0 };
     let delta_ns = now().saturating_sub(started);
     bpfbin_kernel::emit!(|event: &mut Event| {
         *event = Event {

@@ -11,7 +11,7 @@ use aya_ebpf::{
     programs::{ProbeContext, RetProbeContext},
 };
 use bpfbin_common::filelife::{Config, Event, FMODE_CREATED, FullPathEvent, Unlink};
-use bpfbin_kernel::{dentry_dir, now, probe_arg, probe_ret, read_field, read_pointer};
+use bpfbin_kernel::{dentry_dir, now, probe_arg, probe_ret, read_field, read_pointer, take};
 
 bpfbin_kernel::config!(Config);
 
@@ -100,9 +100,7 @@ fn unlinking(dentry: u64) -> u32 {
 pub fn vfs_unlink_return(ctx: RetProbeContext) -> u32 {
     let id = bpf_get_current_pid_tgid();
     let tid = id as u32;
-    // SAFETY: a copy out of the map entry before it is removed.
-    let Some(unlink) = (unsafe { UNLINKS.get(&tid) }).copied() else { return 0 };
-    let _ = UNLINKS.remove(&tid);
+    let Some(unlink) = take(&UNLINKS, &tid) else { return 0 };
     if probe_ret(&ctx) != 0 {
         return 0;
     }

@@ -119,6 +119,16 @@ pub fn value_or_insert<K, V>(map: &HashMap<K, V>, key: &K, initial: &V) -> Optio
     map.get_ptr_mut(key)
 }
 
+/// Removes `key` from `map` and returns its value, such as what a program
+/// kept for a thread from a syscall's entry to its exit.
+#[inline(always)]
+pub fn take<K, V: Copy>(map: &HashMap<K, V>, key: &K) -> Option<V> {
+    // SAFETY: the value is copied out before the entry is removed.
+    let value = unsafe { map.get(key) }.copied()?;
+    let _ = map.remove(key);
+    Some(value)
+}
+
 /// Adds `n` to the counter at `counter` with BPF's atomic add, as
 /// libbpf-tools' `__sync_fetch_and_add`: the BPF target has no
 /// compare-and-swap, so core's atomic types lack `fetch_add`.

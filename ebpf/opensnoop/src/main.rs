@@ -13,7 +13,7 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::opensnoop::{Config, EnterFields, Event, FullPathEvent};
-use bpfbin_kernel::{current_cwd, read_long};
+use bpfbin_kernel::{current_cwd, read_long, take};
 
 bpfbin_kernel::config!(Config);
 
@@ -92,11 +92,7 @@ fn exit(ctx: &TracePointContext) -> u32 {
     let config = CONFIG.load();
     let id = bpf_get_current_pid_tgid();
     let tid = id as u32;
-    // SAFETY: the value is copied out before the entry is removed below.
-    let Some(args) = (unsafe { START.get(&tid) }).copied() else {
-        return 0;
-    };
-    let _ = START.remove(&tid);
+    let Some(args) = take(&START, &tid) else { return 0 };
     let ret = read_long(ctx, config.exit_ret);
     if config.failed_only != 0 && ret >= 0 {
         return 0;

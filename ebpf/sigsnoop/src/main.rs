@@ -14,7 +14,7 @@ use bpfbin_common::{
     TASK_COMM_LEN,
     sigsnoop::{Config, Event, KillFields},
 };
-use bpfbin_kernel::{count_lost, read_long, read_record};
+use bpfbin_kernel::{count_lost, read_long, read_record, take};
 
 bpfbin_kernel::config!(Config);
 
@@ -98,11 +98,7 @@ fn enter(ctx: &TracePointContext, fields: KillFields) -> u32 {
 fn exit(ctx: &TracePointContext) -> u32 {
     let config = CONFIG.load();
     let tid = bpf_get_current_pid_tgid() as u32;
-    // SAFETY: the value is copied out before the entry is removed below.
-    let Some(mut event) = (unsafe { VALUES.get(&tid) }).copied() else {
-        return 0;
-    };
-    let _ = VALUES.remove(&tid);
+    let Some(mut event) = take(&VALUES, &tid) else { return 0 };
     event.ret = read_long(ctx, config.exit_ret) as i32;
     if config.failed_only != 0 && event.ret >= 0 {
         return 0;

@@ -21,7 +21,7 @@ use bpfbin_common::{
 };
 use bpfbin_kernel::{
     inet::{fd_socket, read_sock_endpoints},
-    read_field, read_long,
+    read_field, read_long, take,
 };
 
 bpfbin_kernel::config!(Config);
@@ -50,9 +50,7 @@ pub fn sys_enter_listen(ctx: TracePointContext) -> u32 {
 pub fn sys_exit_listen(ctx: TracePointContext) -> u32 {
     let pid_tgid = bpf_get_current_pid_tgid();
     let tid = pid_tgid as u32;
-    // SAFETY: the value is copied out at once.
-    let Some(call) = (unsafe { CALLS.get(&tid) }).copied() else { return 0 };
-    let _ = CALLS.remove(&tid);
+    let Some(call) = take(&CALLS, &tid) else { return 0 };
     let config = CONFIG.load();
     let Some((socket, sk)) = fd_socket(&config.walk, call.fd) else { return 0 };
     let mut ends = Endpoints::default();

@@ -13,7 +13,7 @@ use bpfbin_common::{
     statsnoop::{Config, Event, INVALID_FD},
     tracepoint::{ABSENT, FieldOffset},
 };
-use bpfbin_kernel::{now, read_long};
+use bpfbin_kernel::{now, read_long, take};
 
 bpfbin_kernel::config!(Config);
 
@@ -61,11 +61,7 @@ fn exit(ctx: &TracePointContext) -> u32 {
     let config = CONFIG.load();
     let id = bpf_get_current_pid_tgid();
     let tid = id as u32;
-    // SAFETY: the value is copied out before the entry is removed below.
-    let Some(args) = (unsafe { START.get(&tid) }).copied() else {
-        return 0;
-    };
-    let _ = START.remove(&tid);
+    let Some(args) = take(&START, &tid) else { return 0 };
     let ret = read_long(ctx, config.exit_ret) as i32;
     if config.failed_only != 0 && ret >= 0 {
         return 0;
