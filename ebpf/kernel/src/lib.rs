@@ -1,8 +1,8 @@
 //! Kernel-side helpers shared by the eBPF programs: what every program
-//! object declares (`program_object!`, `config!`, `event_maps!`), reads of
-//! tracepoint records and kernel memory, event output, and the helpers of
-//! the tool families (`irqs`, `inet`). The types both sides share are in
-//! `bpfbin_common`.
+//! object declares (`program_object!`, `config!`, `event_maps!`), sending
+//! events (`emit!`), reads of tracepoint records and of kernel memory, and
+//! the helpers of tool families (`irqs`, `inet`). The types both sides share
+//! are in `bpfbin_common`.
 #![no_std]
 // `atomic_add` is BPF's atomic add (see ebpf/runqlat).
 #![feature(core_intrinsics)]
