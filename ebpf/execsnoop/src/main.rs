@@ -14,7 +14,7 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::execsnoop::{ARG_LEN, ARGS_LEN, Config, EnterFields, Event, HEADER_LEN, LAST_ARG, MAX_ARGS};
-use bpfbin_kernel::{count_lost, current_task, read_field, read_long, read_pointer, read_user_pointer};
+use bpfbin_kernel::{current_task, output, read_field, read_long, read_pointer, read_user_pointer};
 
 bpfbin_kernel::config!(Config);
 
@@ -124,9 +124,7 @@ fn exit(ctx: &TracePointContext) -> u32 {
         let len = HEADER_LEN + (event.header.args_size as usize).min(ARGS_LEN);
         // SAFETY: `len` is at most the size of the event.
         let record = unsafe { core::slice::from_raw_parts((event as *const Event).cast::<u8>(), len) };
-        if EVENTS.output(record, 0).is_err() {
-            count_lost(&LOST);
-        }
+        output(&EVENTS, &LOST, record);
     }
     let _ = EXECS.remove(&tid);
     0

@@ -14,7 +14,7 @@ mod maps;
 mod path;
 mod read;
 
-pub use maps::{atomic_add, count_lost, emit, emit_if, take, value_or_insert};
+pub use maps::{atomic_add, emit, emit_if, output, take, value_or_insert};
 pub use path::{current_cwd, dentry_dir};
 pub use read::{
     current_task, probe_arg, probe_ret, read_field, read_kernel_long, read_long, read_pointer, read_record,

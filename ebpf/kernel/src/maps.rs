@@ -11,7 +11,8 @@ use aya_ebpf::{
 
 /// Declares the ring buffer `EVENTS` of `$bytes` bytes that a tool's events
 /// go through (user space may resize it at load), and the per-CPU `LOST`
-/// count of events that did not fit (`count_lost`), so none is lost silently.
+/// count of events that did not fit, so none is lost silently: `emit!` and
+/// `output` send events through them.
 #[macro_export]
 macro_rules! event_maps {
     ($bytes:expr) => {
@@ -99,9 +100,18 @@ pub fn emit_if<T: 'static>(events: &RingBuf, lost: &PerCpuArray<u64>, fill: impl
     }
 }
 
+/// Sends a copy of `data`, an event built elsewhere (a map value), through
+/// `events`; when the ring buffer is full, counts it in `lost` instead.
+#[inline(always)]
+pub fn output<T: ?Sized>(events: &RingBuf, lost: &PerCpuArray<u64>, data: &T) {
+    if events.output(data, 0).is_err() {
+        count_lost(lost);
+    }
+}
+
 /// Counts an event that did not fit in the ring buffer, in the object's
 /// one-slot per-CPU `LOST` array, so user space can say how many were lost.
-pub fn count_lost(lost: &PerCpuArray<u64>) {
+fn count_lost(lost: &PerCpuArray<u64>) {
     if let Some(slot) = lost.get_ptr_mut(0) {
         // SAFETY: this CPU's own slot; nothing else writes it meanwhile.
         unsafe { *slot += 1 };

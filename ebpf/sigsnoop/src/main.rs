@@ -14,7 +14,7 @@ use bpfbin_common::{
     TASK_COMM_LEN,
     sigsnoop::{Config, Event, KillFields},
 };
-use bpfbin_kernel::{count_lost, read_long, read_record, take};
+use bpfbin_kernel::{output, read_long, read_record, take};
 
 bpfbin_kernel::config!(Config);
 
@@ -33,12 +33,6 @@ fn wanted(config: &Config, sig: i32) -> bool {
 fn sender(config: &Config) -> Option<u32> {
     let pid = (bpf_get_current_pid_tgid() >> 32) as u32;
     (config.pid == 0 || config.pid == pid).then_some(pid)
-}
-
-fn emit(event: &Event) {
-    if EVENTS.output(event, 0).is_err() {
-        count_lost(&LOST);
-    }
 }
 
 #[tracepoint]
@@ -70,7 +64,7 @@ pub fn signal_generate(ctx: TracePointContext) -> u32 {
     }
     let Some(pid) = sender(&config) else { return 0 };
     let comm = bpf_get_current_comm().unwrap_or([0; TASK_COMM_LEN]);
-    emit(&Event { pid, tpid, sig, ret, comm, tcomm });
+    output(&EVENTS, &LOST, &Event { pid, tpid, sig, ret, comm, tcomm });
     0
 }
 
@@ -103,7 +97,7 @@ fn exit(ctx: &TracePointContext) -> u32 {
     if config.failed_only != 0 && event.ret >= 0 {
         return 0;
     }
-    emit(&event);
+    output(&EVENTS, &LOST, &event);
     0
 }
 
