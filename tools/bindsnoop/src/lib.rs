@@ -9,16 +9,18 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
-    btf::{Btf, Member},
     event_loop::{Events, read_record},
     inet::{addrs, fd_walk, fill_ports, ports, sock_offsets},
-    layout::open_btf,
+    kernel::{
+        btf::{Btf, Member},
+        layout::open_btf,
+        tracefs::Tracefs,
+    },
     load::{attach_syscalls, load},
     maps::set_cgroup,
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    tracefs::Tracefs,
 };
 use bpfbin_common::bindsnoop::{BitField, Config, Event, MEMBERS, OPTIONS};
 

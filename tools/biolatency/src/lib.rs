@@ -10,12 +10,12 @@ use bpfbin::{
     block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
     event_loop::stop_on_signals,
     histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
+    kernel::tracefs::Tracefs,
     load::{attach_tracepoint, load},
     maps::{set_cgroup, take_hash_map},
     output::{Output, write_error},
     text::{c_str, write_json_str},
     time::unix_micros,
-    tracefs::Tracefs,
 };
 use bpfbin_common::biolatency::{Config, Fields, Hist, HistKey};
 

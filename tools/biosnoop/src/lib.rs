@@ -10,12 +10,12 @@ use bpfbin::{
     block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
     decimal::Fixed,
     event_loop::{Events, read_record},
+    kernel::tracefs::Tracefs,
     load::{attach_tracepoint, load},
     maps::set_cgroup,
     output::{Output, write_error},
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    tracefs::Tracefs,
 };
 use bpfbin_common::{
     biolatency::Fields,

@@ -13,7 +13,7 @@ use std::{
 use argh::FromArgs;
 use bpfbin::{
     Error, Result,
-    layout::open_btf,
+    kernel::layout::open_btf,
     output::{Output, write_error},
 };
 use bpfbin_common::{

@@ -18,11 +18,9 @@ use bpfbin_common::{
 
 use crate::{
     Error, Result,
-    btf::Btf,
-    layout::offsets,
+    kernel::{btf::Btf, layout::offsets, tracefs::Tracefs},
     load::{Loaded, attach_tracepoint},
     text::quoted,
-    tracefs::Tracefs,
 };
 
 const CATEGORY: &str = "sock";

@@ -5,7 +5,6 @@
 
 pub mod args;
 pub mod block;
-pub mod btf;
 pub mod decimal;
 pub mod errno;
 pub mod error;
@@ -13,7 +12,7 @@ pub mod event_loop;
 pub mod histogram;
 pub mod inet;
 pub mod kallsyms;
-pub mod layout;
+pub mod kernel;
 pub mod load;
 pub mod mapped;
 pub mod maps;
@@ -21,10 +20,8 @@ pub mod numbered_names;
 pub mod output;
 pub mod perf_event;
 pub mod proc_maps;
-pub mod release;
 pub mod text;
 pub mod time;
-pub mod tracefs;
 pub mod uprobe;
 pub mod usersyms;
 pub mod vfs;

@@ -15,8 +15,8 @@ use aya::{
 
 use crate::{
     error::{Error, Result},
+    kernel::tracefs::{Syscall, Tracefs},
     perf_event::{PerfEvent, Pmu},
-    tracefs::{Syscall, Tracefs},
 };
 
 /// Every tool's object has one read-only global of this name: its filters and

@@ -9,10 +9,10 @@ use bpfbin::{
     args::{interval_count, positive, usage_error},
     event_loop::stop_on_signals,
     histogram::{every_interval, write_task_hists, write_task_hists_json},
+    kernel::tracefs::{Tracefs, sleeping_states},
     load::{attach_tracepoint, load},
     maps::{set_cgroup, take_hash_map},
     output::{Output, write_error},
-    tracefs::{Tracefs, sleeping_states},
 };
 use bpfbin_common::cpudist::{Config, Hist, PER_ALL, PER_PROCESS, PER_THREAD};
 

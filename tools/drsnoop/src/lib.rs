@@ -9,11 +9,11 @@ use bpfbin::{
     decimal::Fixed,
     event_loop::{Events, read_record},
     kallsyms,
+    kernel::tracefs::Tracefs,
     load::{attach_tracepoint, load},
     output::{Output, write_error},
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    tracefs::Tracefs,
 };
 use bpfbin_common::drsnoop::{Config, Event};
 

@@ -8,13 +8,15 @@ use bpfbin::{
     args::uid,
     decimal::Fixed,
     event_loop::{Events, read_record},
-    layout::{offsets, open_btf},
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
     load::{attach_syscalls, load},
     maps::set_cgroup,
     output::Output,
     text::{c_str, contains, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    tracefs::Tracefs,
 };
 use bpfbin_common::execsnoop::{Config, DEFAULT_MAX_ARGS, EnterFields, HEADER_LEN, Header, MAX_ARGS, MEMBERS};
 

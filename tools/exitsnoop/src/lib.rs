@@ -8,13 +8,15 @@ use bpfbin::{
     args::positive,
     decimal::Fixed,
     event_loop::{Events, read_record},
-    layout::{offsets, open_btf},
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
     load::{attach_tracepoint, load},
     maps::set_cgroup,
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    tracefs::Tracefs,
 };
 use bpfbin_common::exitsnoop::{Config, Event, MEMBERS, TaskLayout};
 

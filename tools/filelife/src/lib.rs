@@ -7,13 +7,15 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
-    btf::Btf,
     decimal::Fixed,
     event_loop::{Events, read_record},
-    layout::{offsets, open_btf},
+    kernel::{
+        btf::Btf,
+        layout::{offsets, open_btf},
+        version::kernel_version,
+    },
     load::{attach_kprobe, load},
     output::Output,
-    release::kernel_version,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
     vfs::{full_path, path_walk},

@@ -9,12 +9,14 @@ use bpfbin::{
     Result,
     args::positive,
     event_loop::{Events, read_record},
-    layout::{offsets, open_btf},
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
     load::{attach_syscalls, load},
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    tracefs::Tracefs,
 };
 use bpfbin_common::{
     mountsnoop::{

@@ -5,9 +5,11 @@ use std::{io::Write, path::PathBuf};
 use argh::FromArgs;
 use bpfbin::{
     Error, Result,
-    btf::Btf,
     event_loop::{Events, read_record},
-    layout::{offsets, open_btf},
+    kernel::{
+        btf::Btf,
+        layout::{offsets, open_btf},
+    },
     load::{attach_kprobe, load},
     output::Output,
     text::{c_str, write_json_str, write_text},

@@ -7,11 +7,11 @@ use bpfbin::{
     Result,
     args::{positive, uid},
     event_loop::{Events, read_record},
+    kernel::tracefs::Tracefs,
     load::{attach_syscalls, load},
     output::Output,
     text::{c_str, contains, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    tracefs::Tracefs,
     vfs::{full_path, path_walk},
 };
 use bpfbin_common::{

@@ -9,11 +9,13 @@ use bpfbin::{
     args::{interval_count, positive, usage_error},
     event_loop::stop_on_signals,
     histogram::{every_interval, write_task_hists, write_task_hists_json},
-    layout::{offsets, open_btf},
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::{Tracefs, sleeping_states},
+    },
     load::{attach_tracepoint, load},
     maps::{set_cgroup, take_hash_map},
     output::{Output, write_error},
-    tracefs::{Tracefs, sleeping_states},
 };
 use bpfbin_common::runqlat::{Config, Hist, MEMBERS, PER_ALL, PER_PIDNS, PER_PROCESS, PER_THREAD, PidnsWalk};
 

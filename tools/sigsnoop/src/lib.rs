@@ -8,11 +8,11 @@ use bpfbin::{
     Error, Result,
     args::positive,
     event_loop::{Events, read_record},
+    kernel::tracefs::Tracefs,
     load::{attach_tracepoint, load},
     output::Output,
     text::{c_str, quoted, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    tracefs::Tracefs,
 };
 use bpfbin_common::sigsnoop::{Config, Event, GenerateFields, KillFields};
 

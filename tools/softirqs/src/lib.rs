@@ -9,11 +9,11 @@ use bpfbin::{
     args::{interval_count, positive},
     event_loop::stop_on_signals,
     histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
+    kernel::tracefs::Tracefs,
     load::{attach_tracepoint, load},
     maps::take_hash_map,
     output::{Output, write_error},
     time::unix_micros,
-    tracefs::Tracefs,
 };
 use bpfbin_common::irqs::{ANY_CPU, Config, Info, SOFTIRQ_NAMES};
 

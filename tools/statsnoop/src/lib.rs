@@ -7,11 +7,11 @@ use bpfbin::{
     Error, Result,
     args::positive,
     event_loop::{Events, read_record},
+    kernel::tracefs::Tracefs,
     load::{attach_syscalls, load},
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::unix_micros,
-    tracefs::Tracefs,
 };
 use bpfbin_common::{
     statsnoop::{Config, EnterFields, Event, INVALID_FD, SYSCALLS},

@@ -13,13 +13,15 @@ use bpfbin::{
     decimal::Fixed,
     errno,
     event_loop::{sleep_until, stop_on_signals},
-    layout::{offsets, open_btf},
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
     load::{attach_tracepoint, load},
     maps::{set_cgroup, take_all, take_hash_map},
     output::{Output, write_error},
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    tracefs::Tracefs,
 };
 use bpfbin_common::syscount::{Config, Counts, LEADER_COMM};
 

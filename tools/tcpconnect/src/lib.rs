@@ -11,11 +11,11 @@ use bpfbin::{
     decimal::Fixed,
     event_loop::{Events, read_record},
     inet::{Addr, addrs, attach_set_state, fill_ports, ports, set_state_fields},
+    kernel::tracefs::Tracefs,
     load::load,
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::unix_micros,
-    tracefs::Tracefs,
 };
 use bpfbin_common::tcpconnect::{Config, Event};
 

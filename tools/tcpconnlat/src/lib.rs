@@ -11,11 +11,11 @@ use bpfbin::{
     decimal::{Fixed, parse_float},
     event_loop::{Events, read_record},
     inet::{addrs, attach_set_state, set_state_fields},
+    kernel::tracefs::Tracefs,
     load::load,
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::unix_micros,
-    tracefs::Tracefs,
 };
 use bpfbin_common::tcpconnlat::{Config, Event};
 

@@ -11,11 +11,13 @@ use bpfbin::{
     args::usage_error,
     event_loop::{Events, read_record},
     inet::{Addr, addrs, family, sk_skb_fields, sock_offsets, state_name},
-    layout::{offsets, open_btf},
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
     load::{attach_kprobe, attach_tracepoint, load},
     output::Output,
     time::{local_hms, unix_micros},
-    tracefs::Tracefs,
 };
 use bpfbin_common::tcpretrans::{Config, Event, LOSS_PROBE, SEQ_MEMBERS};
 

@@ -10,11 +10,11 @@ use bpfbin::{
     decimal::Fixed,
     event_loop::{Events, read_record},
     inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields, state_name},
+    kernel::tracefs::Tracefs,
     load::load,
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    tracefs::Tracefs,
 };
 use bpfbin_common::tcpstates::{Config, Event};
 

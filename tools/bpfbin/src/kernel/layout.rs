@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use crate::{
-    btf::{Btf, VMLINUX},
     error::{Error, Result},
+    kernel::btf::{Btf, VMLINUX},
 };
 
 /// The BTF of `file` (`--btf FILE`), or of the running kernel.
