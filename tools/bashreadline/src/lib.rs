@@ -10,8 +10,10 @@ use std::{
 use argh::FromArgs;
 use bpfbin::{
     Error, Result,
-    event_loop::{Events, read_record},
-    load::{attach_uprobe, load_unconfigured},
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_uprobe, load_unconfigured},
+    },
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

@@ -9,15 +9,17 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
-    event_loop::{Events, read_record},
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_syscalls, load},
+        maps::set_cgroup,
+    },
     inet::{addrs, fd_walk, fill_ports, ports, sock_offsets},
     kernel::{
         btf::{Btf, Member},
         layout::open_btf,
         tracefs::Tracefs,
     },
-    load::{attach_syscalls, load},
-    maps::set_cgroup,
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

@@ -17,8 +17,7 @@ use bpfbin_common::histogram::TaskHist;
 
 use crate::{
     Result,
-    event_loop::sleep_until,
-    maps::take_all,
+    bpf::{event_loop::sleep_until, maps::take_all},
     output::{Output, write_error},
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

@@ -18,8 +18,8 @@ use bpfbin_common::{
 
 use crate::{
     Error, Result,
+    bpf::load::{Loaded, attach_tracepoint},
     kernel::{btf::Btf, layout::offsets, tracefs::Tracefs},
-    load::{Loaded, attach_tracepoint},
     text::quoted,
 };
 

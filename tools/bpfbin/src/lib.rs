@@ -5,20 +5,17 @@
 
 pub mod args;
 pub mod block;
+pub mod bpf;
 pub mod decimal;
 pub mod errno;
 pub mod error;
-pub mod event_loop;
 pub mod histogram;
 pub mod inet;
 pub mod kallsyms;
 pub mod kernel;
-pub mod load;
 pub mod mapped;
-pub mod maps;
 pub mod numbered_names;
 pub mod output;
-pub mod perf_event;
 pub mod proc_maps;
 pub mod text;
 pub mod time;

@@ -7,11 +7,13 @@ use aya::maps::{MapData, StackTraceMap};
 use bpfbin::{
     Error, Result,
     args::positive,
-    event_loop::{Events, read_record},
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_kprobe, load_resized},
+        maps::set_cgroup,
+    },
     kallsyms,
     kernel::version::kernel_version,
-    load::{attach_kprobe, load_resized},
-    maps::set_cgroup,
     output::Output,
     text::{c_str, quoted, write_json_str, write_text},
     time::{local_hms, unix_micros},

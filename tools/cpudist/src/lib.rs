@@ -7,11 +7,13 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{interval_count, positive, usage_error},
-    event_loop::stop_on_signals,
+    bpf::{
+        event_loop::stop_on_signals,
+        load::{attach_tracepoint, load},
+        maps::{set_cgroup, take_hash_map},
+    },
     histogram::{every_interval, write_task_hists, write_task_hists_json},
     kernel::tracefs::{Tracefs, sleeping_states},
-    load::{attach_tracepoint, load},
-    maps::{set_cgroup, take_hash_map},
     output::{Output, write_error},
 };
 use bpfbin_common::cpudist::{Config, Hist, PER_ALL, PER_PROCESS, PER_THREAD};

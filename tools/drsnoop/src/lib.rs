@@ -6,11 +6,13 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_tracepoint, load},
+    },
     decimal::Fixed,
-    event_loop::{Events, read_record},
     kallsyms,
     kernel::tracefs::Tracefs,
-    load::{attach_tracepoint, load},
     output::{Output, write_error},
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

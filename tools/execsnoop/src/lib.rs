@@ -6,14 +6,16 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::uid,
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_syscalls, load},
+        maps::set_cgroup,
+    },
     decimal::Fixed,
-    event_loop::{Events, read_record},
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    load::{attach_syscalls, load},
-    maps::set_cgroup,
     output::Output,
     text::{c_str, contains, write_json_str, write_text},
     time::{local_hms, unix_micros},

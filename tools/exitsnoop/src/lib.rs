@@ -6,14 +6,16 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_tracepoint, load},
+        maps::set_cgroup,
+    },
     decimal::Fixed,
-    event_loop::{Events, read_record},
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    load::{attach_tracepoint, load},
-    maps::set_cgroup,
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

@@ -7,14 +7,16 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_kprobe, load},
+    },
     decimal::Fixed,
-    event_loop::{Events, read_record},
     kernel::{
         btf::Btf,
         layout::{offsets, open_btf},
         version::kernel_version,
     },
-    load::{attach_kprobe, load},
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

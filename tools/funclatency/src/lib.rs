@@ -7,10 +7,12 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::{positive, usage_error},
-    event_loop::stop_on_signals,
+    bpf::{
+        event_loop::stop_on_signals,
+        load::{attach_kprobe, attach_uprobe, load},
+        maps::{set_cgroup, take_hash_map},
+    },
     histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
-    load::{attach_kprobe, attach_uprobe, load},
-    maps::{set_cgroup, take_hash_map},
     output::{Output, write_error},
     time::unix_micros,
     uprobe::{Elf, resolve_binary},

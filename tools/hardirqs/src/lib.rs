@@ -7,11 +7,13 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{interval_count, positive},
-    event_loop::stop_on_signals,
+    bpf::{
+        event_loop::stop_on_signals,
+        load::{attach_tracepoint, load},
+        maps::{set_cgroup, take_hash_map},
+    },
     histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
     kernel::tracefs::Tracefs,
-    load::{attach_tracepoint, load},
-    maps::{set_cgroup, take_hash_map},
     output::{Output, write_error},
     text::{c_str, write_json_str, write_text},
     time::unix_micros,

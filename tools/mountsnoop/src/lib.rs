@@ -8,12 +8,14 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
-    event_loop::{Events, read_record},
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_syscalls, load},
+    },
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    load::{attach_syscalls, load},
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

@@ -5,12 +5,14 @@ use std::{io::Write, path::PathBuf};
 use argh::FromArgs;
 use bpfbin::{
     Error, Result,
-    event_loop::{Events, read_record},
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_kprobe, load},
+    },
     kernel::{
         btf::Btf,
         layout::{offsets, open_btf},
     },
-    load::{attach_kprobe, load},
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

@@ -7,14 +7,16 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::{interval_count, positive, usage_error},
-    event_loop::stop_on_signals,
+    bpf::{
+        event_loop::stop_on_signals,
+        load::{attach_tracepoint, load},
+        maps::{set_cgroup, take_hash_map},
+    },
     histogram::{every_interval, write_task_hists, write_task_hists_json},
     kernel::{
         layout::{offsets, open_btf},
         tracefs::{Tracefs, sleeping_states},
     },
-    load::{attach_tracepoint, load},
-    maps::{set_cgroup, take_hash_map},
     output::{Output, write_error},
 };
 use bpfbin_common::runqlat::{Config, Hist, MEMBERS, PER_ALL, PER_PIDNS, PER_PROCESS, PER_THREAD, PidnsWalk};

@@ -7,9 +7,11 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
-    event_loop::{Events, read_record},
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_tracepoint, load},
+    },
     kernel::tracefs::Tracefs,
-    load::{attach_tracepoint, load},
     output::Output,
     text::{c_str, quoted, write_json_str, write_text},
     time::{local_hms, unix_micros},

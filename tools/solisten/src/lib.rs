@@ -9,13 +9,15 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
-    event_loop::{Events, read_record},
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_syscalls, load},
+    },
     inet::{addrs, fd_walk, sock_offsets},
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    load::{attach_syscalls, load},
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

@@ -6,9 +6,11 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
-    event_loop::{Events, read_record},
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_syscalls, load},
+    },
     kernel::tracefs::Tracefs,
-    load::{attach_syscalls, load},
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::unix_micros,

@@ -10,15 +10,17 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
+    bpf::{
+        event_loop::{sleep_until, stop_on_signals},
+        load::{attach_tracepoint, load},
+        maps::{set_cgroup, take_all, take_hash_map},
+    },
     decimal::Fixed,
     errno,
-    event_loop::{sleep_until, stop_on_signals},
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    load::{attach_tracepoint, load},
-    maps::{set_cgroup, take_all, take_hash_map},
     output::{Output, write_error},
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

@@ -8,11 +8,13 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{positive, uid},
+    bpf::{
+        event_loop::{Events, read_record},
+        load::load,
+    },
     decimal::Fixed,
-    event_loop::{Events, read_record},
     inet::{Addr, addrs, attach_set_state, fill_ports, ports, set_state_fields},
     kernel::tracefs::Tracefs,
-    load::load,
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::unix_micros,

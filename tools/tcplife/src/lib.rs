@@ -8,14 +8,16 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{positive, usage_error},
+    bpf::{
+        event_loop::{Events, read_record},
+        load::load,
+    },
     decimal::Fixed,
-    event_loop::{Events, read_record},
     inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields},
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    load::load,
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

@@ -9,13 +9,15 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::usage_error,
-    event_loop::{Events, read_record},
+    bpf::{
+        event_loop::{Events, read_record},
+        load::{attach_kprobe, attach_tracepoint, load},
+    },
     inet::{Addr, addrs, family, sk_skb_fields, sock_offsets, state_name},
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    load::{attach_kprobe, attach_tracepoint, load},
     output::Output,
     time::{local_hms, unix_micros},
 };

@@ -7,11 +7,13 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::usage_error,
+    bpf::{
+        event_loop::{Events, read_record},
+        load::load,
+    },
     decimal::Fixed,
-    event_loop::{Events, read_record},
     inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields, state_name},
     kernel::tracefs::Tracefs,
-    load::load,
     output::Output,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},

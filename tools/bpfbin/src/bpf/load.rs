@@ -14,9 +14,9 @@ use aya::{
 };
 
 use crate::{
+    bpf::perf_event::{PerfEvent, Pmu},
     error::{Error, Result},
     kernel::tracefs::{Syscall, Tracefs},
-    perf_event::{PerfEvent, Pmu},
 };
 
 /// Every tool's object has one read-only global of this name: its filters and

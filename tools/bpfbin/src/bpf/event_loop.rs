@@ -15,8 +15,8 @@ use aya::{
 };
 
 use crate::{
+    bpf::load::EVENTS,
     error::{Error, Result},
-    load::EVENTS,
     output::{Output, write_error},
 };
 
