@@ -15,9 +15,9 @@ use bpfbin::{
         load::{attach_uprobe, load_unconfigured},
     },
     output::Output,
+    symbols::uprobe::Elf,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    uprobe::Elf,
 };
 use bpfbin_common::bashreadline::Event;
 

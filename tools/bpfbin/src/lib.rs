@@ -11,16 +11,12 @@ pub mod errno;
 pub mod error;
 pub mod histogram;
 pub mod inet;
-pub mod kallsyms;
 pub mod kernel;
-pub mod mapped;
 pub mod numbered_names;
 pub mod output;
-pub mod proc_maps;
+pub mod symbols;
 pub mod text;
 pub mod time;
-pub mod uprobe;
-pub mod usersyms;
 pub mod vfs;
 
 pub use error::{Error, Result};

@@ -12,12 +12,14 @@ use bpfbin::{
         load::{attach_kprobe, load_resized},
         maps::set_cgroup,
     },
-    kallsyms,
     kernel::version::kernel_version,
     output::Output,
+    symbols::{
+        kallsyms,
+        usersyms::{Process, UserSymbols},
+    },
     text::{c_str, quoted, write_json_str, write_text},
     time::{local_hms, unix_micros},
-    usersyms::{Process, UserSymbols},
 };
 use bpfbin_common::capable::{Config, DEFAULT_STACK_STORAGE_SIZE, Event, UNIQUE_CGROUP, UNIQUE_OFF, UNIQUE_PID};
 

@@ -11,9 +11,9 @@ use bpfbin::{
         load::{attach_tracepoint, load},
     },
     decimal::Fixed,
-    kallsyms,
     kernel::tracefs::Tracefs,
     output::{Output, write_error},
+    symbols::kallsyms,
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
 };

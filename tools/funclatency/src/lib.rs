@@ -14,8 +14,8 @@ use bpfbin::{
     },
     histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
     output::{Output, write_error},
+    symbols::uprobe::{Elf, resolve_binary},
     time::unix_micros,
-    uprobe::{Elf, resolve_binary},
 };
 use bpfbin_common::funclatency::{Config, MAX_SLOTS, MSEC, NSEC, USEC};
 
