@@ -14,10 +14,12 @@ use bpfbin::{
         event_loop::{Events, read_record},
         load::{attach_uprobe, load_unconfigured},
     },
-    output::Output,
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
     symbols::uprobe::Elf,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
 };
 use bpfbin_common::bashreadline::Event;
 

@@ -13,11 +13,14 @@ use bpfbin::{
         load::{attach_tracepoint, load},
         maps::{set_cgroup, take_hash_map},
     },
-    histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
     kernel::tracefs::Tracefs,
-    output::{Output, write_error},
-    text::{c_str, write_json_str},
-    time::unix_micros,
+    output::{
+        Output,
+        histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
+        text::{c_str, write_json_str},
+        time::unix_micros,
+        write_error,
+    },
 };
 use bpfbin_common::biolatency::{Config, Fields, Hist, HistKey};
 

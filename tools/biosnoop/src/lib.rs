@@ -13,11 +13,14 @@ use bpfbin::{
         load::{attach_tracepoint, load},
         maps::set_cgroup,
     },
-    decimal::Fixed,
     kernel::tracefs::Tracefs,
-    output::{Output, write_error},
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+        write_error,
+    },
 };
 use bpfbin_common::{
     biolatency::Fields,

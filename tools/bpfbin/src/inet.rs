@@ -20,7 +20,7 @@ use crate::{
     Error, Result,
     bpf::load::{Loaded, attach_tracepoint},
     kernel::{btf::Btf, layout::offsets, tracefs::Tracefs},
-    text::quoted,
+    output::text::quoted,
 };
 
 const CATEGORY: &str = "sock";

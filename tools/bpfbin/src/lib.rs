@@ -6,17 +6,11 @@
 pub mod args;
 pub mod block;
 pub mod bpf;
-pub mod decimal;
-pub mod errno;
 pub mod error;
-pub mod histogram;
 pub mod inet;
 pub mod kernel;
-pub mod numbered_names;
 pub mod output;
 pub mod symbols;
-pub mod text;
-pub mod time;
 pub mod vfs;
 
 pub use error::{Error, Result};

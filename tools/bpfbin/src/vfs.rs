@@ -8,7 +8,7 @@ use bpfbin_common::vfs::{CwdParts, MEMBERS, PathWalk};
 use crate::{
     error::Result,
     kernel::layout::{offsets, open_btf},
-    text::c_str,
+    output::text::c_str,
 };
 
 /// Resolves the walk's offsets from `btf_file`, or from the running kernel's BTF.

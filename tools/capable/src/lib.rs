@@ -13,13 +13,15 @@ use bpfbin::{
         maps::set_cgroup,
     },
     kernel::version::kernel_version,
-    output::Output,
+    output::{
+        Output,
+        text::{c_str, quoted, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
     symbols::{
         kallsyms,
         usersyms::{Process, UserSymbols},
     },
-    text::{c_str, quoted, write_json_str, write_text},
-    time::{local_hms, unix_micros},
 };
 use bpfbin_common::capable::{Config, DEFAULT_STACK_STORAGE_SIZE, Event, UNIQUE_CGROUP, UNIQUE_OFF, UNIQUE_PID};
 

@@ -12,9 +12,12 @@ use bpfbin::{
         load::{attach_tracepoint, load},
         maps::{set_cgroup, take_hash_map},
     },
-    histogram::{every_interval, write_task_hists, write_task_hists_json},
     kernel::tracefs::{Tracefs, sleeping_states},
-    output::{Output, write_error},
+    output::{
+        Output,
+        histogram::{every_interval, write_task_hists, write_task_hists_json},
+        write_error,
+    },
 };
 use bpfbin_common::cpudist::{Config, Hist, PER_ALL, PER_PROCESS, PER_THREAD};
 

@@ -10,12 +10,15 @@ use bpfbin::{
         event_loop::{Events, read_record},
         load::{attach_tracepoint, load},
     },
-    decimal::Fixed,
     kernel::tracefs::Tracefs,
-    output::{Output, write_error},
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+        write_error,
+    },
     symbols::kallsyms,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
 };
 use bpfbin_common::drsnoop::{Config, Event};
 

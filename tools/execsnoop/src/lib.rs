@@ -11,14 +11,16 @@ use bpfbin::{
         load::{attach_syscalls, load},
         maps::set_cgroup,
     },
-    decimal::Fixed,
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    output::Output,
-    text::{c_str, contains, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, contains, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::execsnoop::{Config, DEFAULT_MAX_ARGS, EnterFields, HEADER_LEN, Header, MAX_ARGS, MEMBERS};
 

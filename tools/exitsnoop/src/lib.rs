@@ -11,14 +11,16 @@ use bpfbin::{
         load::{attach_tracepoint, load},
         maps::set_cgroup,
     },
-    decimal::Fixed,
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::exitsnoop::{Config, Event, MEMBERS, TaskLayout};
 

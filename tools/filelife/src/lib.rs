@@ -11,15 +11,17 @@ use bpfbin::{
         event_loop::{Events, read_record},
         load::{attach_kprobe, load},
     },
-    decimal::Fixed,
     kernel::{
         btf::Btf,
         layout::{offsets, open_btf},
         version::kernel_version,
     },
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
     vfs::{full_path, path_walk},
 };
 use bpfbin_common::filelife::{Config, Event, FullPathEvent, MEMBERS};

@@ -12,10 +12,13 @@ use bpfbin::{
         load::{attach_kprobe, attach_uprobe, load},
         maps::{set_cgroup, take_hash_map},
     },
-    histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
-    output::{Output, write_error},
+    output::{
+        Output,
+        histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
+        time::unix_micros,
+        write_error,
+    },
     symbols::uprobe::{Elf, resolve_binary},
-    time::unix_micros,
 };
 use bpfbin_common::funclatency::{Config, MAX_SLOTS, MSEC, NSEC, USEC};
 

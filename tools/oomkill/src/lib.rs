@@ -13,9 +13,11 @@ use bpfbin::{
         btf::Btf,
         layout::{offsets, open_btf},
     },
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::oomkill::{Config, Event, MEMBERS};
 

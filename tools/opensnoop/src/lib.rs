@@ -11,9 +11,11 @@ use bpfbin::{
         load::{attach_syscalls, load},
     },
     kernel::tracefs::Tracefs,
-    output::Output,
-    text::{c_str, contains, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        text::{c_str, contains, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
     vfs::{full_path, path_walk},
 };
 use bpfbin_common::{

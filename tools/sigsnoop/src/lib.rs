@@ -12,9 +12,11 @@ use bpfbin::{
         load::{attach_tracepoint, load},
     },
     kernel::tracefs::Tracefs,
-    output::Output,
-    text::{c_str, quoted, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        text::{c_str, quoted, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::sigsnoop::{Config, Event, GenerateFields, KillFields};
 

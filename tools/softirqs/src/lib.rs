@@ -12,10 +12,13 @@ use bpfbin::{
         load::{attach_tracepoint, load},
         maps::take_hash_map,
     },
-    histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
     kernel::tracefs::Tracefs,
-    output::{Output, write_error},
-    time::unix_micros,
+    output::{
+        Output,
+        histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
+        time::unix_micros,
+        write_error,
+    },
 };
 use bpfbin_common::irqs::{ANY_CPU, Config, Info, SOFTIRQ_NAMES};
 

@@ -18,9 +18,11 @@ use bpfbin::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::solisten::{Config, Event, MEMBERS};
 

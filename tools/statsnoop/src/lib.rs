@@ -11,9 +11,11 @@ use bpfbin::{
         load::{attach_syscalls, load},
     },
     kernel::tracefs::Tracefs,
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::unix_micros,
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::unix_micros,
+    },
 };
 use bpfbin_common::{
     statsnoop::{Config, EnterFields, Event, INVALID_FD, SYSCALLS},

@@ -15,15 +15,18 @@ use bpfbin::{
         load::{attach_tracepoint, load},
         maps::{set_cgroup, take_all, take_hash_map},
     },
-    decimal::Fixed,
-    errno,
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    output::{Output, write_error},
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        decimal::Fixed,
+        errno,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+        write_error,
+    },
 };
 use bpfbin_common::syscount::{Config, Counts, LEADER_COMM};
 

@@ -12,12 +12,14 @@ use bpfbin::{
         event_loop::{Events, read_record},
         load::load,
     },
-    decimal::{Fixed, parse_float},
     inet::{addrs, attach_set_state, set_state_fields},
     kernel::tracefs::Tracefs,
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::unix_micros,
+    output::{
+        Output,
+        decimal::{Fixed, parse_float},
+        text::{c_str, write_json_str, write_text},
+        time::unix_micros,
+    },
 };
 use bpfbin_common::tcpconnlat::{Config, Event};
 

@@ -12,15 +12,17 @@ use bpfbin::{
         event_loop::{Events, read_record},
         load::load,
     },
-    decimal::Fixed,
     inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields},
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::tcplife::{Config, Event, MEMBERS};
 

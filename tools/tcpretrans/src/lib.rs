@@ -18,8 +18,10 @@ use bpfbin::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
     },
-    output::Output,
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::tcpretrans::{Config, Event, LOSS_PROBE, SEQ_MEMBERS};
 

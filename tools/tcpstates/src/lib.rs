@@ -11,12 +11,14 @@ use bpfbin::{
         event_loop::{Events, read_record},
         load::load,
     },
-    decimal::Fixed,
     inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields, state_name},
     kernel::tracefs::Tracefs,
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::tcpstates::{Config, Event};
 

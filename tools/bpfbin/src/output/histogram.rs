@@ -18,9 +18,12 @@ use bpfbin_common::histogram::TaskHist;
 use crate::{
     Result,
     bpf::{event_loop::sleep_until, maps::take_all},
-    output::{Output, write_error},
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+        write_error,
+    },
 };
 
 /// Bar width while the highest used slot is 32 or lower; half beyond, where
