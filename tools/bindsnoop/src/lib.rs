@@ -14,7 +14,6 @@ use bpfbin::{
         load::{attach_syscalls, load},
         maps::set_cgroup,
     },
-    inet::{addrs, fd_walk, fill_ports, ports, sock_offsets},
     kernel::{
         btf::{Btf, Member},
         layout::open_btf,
@@ -25,6 +24,7 @@ use bpfbin::{
         text::{c_str, write_json_str, write_text},
         time::{local_hms, unix_micros},
     },
+    subsystems::inet::{addrs, fd_walk, fill_ports, ports, sock_offsets},
 };
 use bpfbin_common::bindsnoop::{BitField, Config, Event, MEMBERS, OPTIONS};
 

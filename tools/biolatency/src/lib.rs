@@ -7,7 +7,6 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{interval_count, positive, usage_error},
-    block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
     bpf::{
         event_loop::stop_on_signals,
         load::{attach_tracepoint, load},
@@ -21,6 +20,7 @@ use bpfbin::{
         time::unix_micros,
         write_error,
     },
+    subsystems::block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
 };
 use bpfbin_common::biolatency::{Config, Fields, Hist, HistKey};
 

@@ -7,7 +7,6 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{positive, usage_error},
-    block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
     bpf::{
         event_loop::{Events, read_record},
         load::{attach_tracepoint, load},
@@ -21,6 +20,7 @@ use bpfbin::{
         time::{local_hms, unix_micros},
         write_error,
     },
+    subsystems::block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
 };
 use bpfbin_common::{
     biolatency::Fields,

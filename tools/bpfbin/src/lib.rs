@@ -1,17 +1,17 @@
 //! The part every bpfbin tool shares. A tool reads like its libbpf-tools
-//! original: parse arguments, load the embedded object, attach, loop, print.
-//! Everything it would otherwise repeat lives here, kept small because every
-//! byte of it ends up in every tool.
+//! original, and the rooms here follow it: parse arguments (`args`), learn
+//! the kernel (`kernel`), load, attach and loop (`bpf`), print (`output`);
+//! `symbols` and `subsystems` serve the tools that name addresses or trace
+//! sockets, disks and paths. Everything a tool would otherwise repeat lives
+//! here, kept small because every byte of it ends up in every tool.
 
 pub mod args;
-pub mod block;
 pub mod bpf;
 pub mod error;
-pub mod inet;
 pub mod kernel;
 pub mod output;
+pub mod subsystems;
 pub mod symbols;
-pub mod vfs;
 
 pub use error::{Error, Result};
 

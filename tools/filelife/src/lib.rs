@@ -22,7 +22,7 @@ use bpfbin::{
         text::{c_str, write_json_str, write_text},
         time::{local_hms, unix_micros},
     },
-    vfs::{full_path, path_walk},
+    subsystems::vfs::{full_path, path_walk},
 };
 use bpfbin_common::filelife::{Config, Event, FullPathEvent, MEMBERS};
 

@@ -16,7 +16,7 @@ use bpfbin::{
         text::{c_str, contains, write_json_str, write_text},
         time::{local_hms, unix_micros},
     },
-    vfs::{full_path, path_walk},
+    subsystems::vfs::{full_path, path_walk},
 };
 use bpfbin_common::{
     opensnoop::{Config, EnterFields, Event, FullPathEvent},

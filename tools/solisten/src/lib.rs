@@ -13,7 +13,6 @@ use bpfbin::{
         event_loop::{Events, read_record},
         load::{attach_syscalls, load},
     },
-    inet::{addrs, fd_walk, sock_offsets},
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
@@ -23,6 +22,7 @@ use bpfbin::{
         text::{c_str, write_json_str, write_text},
         time::{local_hms, unix_micros},
     },
+    subsystems::inet::{addrs, fd_walk, sock_offsets},
 };
 use bpfbin_common::solisten::{Config, Event, MEMBERS};
 

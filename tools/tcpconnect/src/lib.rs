@@ -12,7 +12,6 @@ use bpfbin::{
         event_loop::{Events, read_record},
         load::load,
     },
-    inet::{Addr, addrs, attach_set_state, fill_ports, ports, set_state_fields},
     kernel::tracefs::Tracefs,
     output::{
         Output,
@@ -20,6 +19,7 @@ use bpfbin::{
         text::{c_str, write_json_str, write_text},
         time::unix_micros,
     },
+    subsystems::inet::{Addr, addrs, attach_set_state, fill_ports, ports, set_state_fields},
 };
 use bpfbin_common::tcpconnect::{Config, Event};
 

@@ -12,7 +12,6 @@ use bpfbin::{
         event_loop::{Events, read_record},
         load::load,
     },
-    inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields},
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
@@ -23,6 +22,7 @@ use bpfbin::{
         text::{c_str, write_json_str, write_text},
         time::{local_hms, unix_micros},
     },
+    subsystems::inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields},
 };
 use bpfbin_common::tcplife::{Config, Event, MEMBERS};
 

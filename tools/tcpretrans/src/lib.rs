@@ -13,7 +13,6 @@ use bpfbin::{
         event_loop::{Events, read_record},
         load::{attach_kprobe, attach_tracepoint, load},
     },
-    inet::{Addr, addrs, family, sk_skb_fields, sock_offsets, state_name},
     kernel::{
         layout::{offsets, open_btf},
         tracefs::Tracefs,
@@ -22,6 +21,7 @@ use bpfbin::{
         Output,
         time::{local_hms, unix_micros},
     },
+    subsystems::inet::{Addr, addrs, family, sk_skb_fields, sock_offsets, state_name},
 };
 use bpfbin_common::tcpretrans::{Config, Event, LOSS_PROBE, SEQ_MEMBERS};
 

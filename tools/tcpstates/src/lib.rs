@@ -11,7 +11,6 @@ use bpfbin::{
         event_loop::{Events, read_record},
         load::load,
     },
-    inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields, state_name},
     kernel::tracefs::Tracefs,
     output::{
         Output,
@@ -19,6 +18,7 @@ use bpfbin::{
         text::{c_str, write_json_str, write_text},
         time::{local_hms, unix_micros},
     },
+    subsystems::inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields, state_name},
 };
 use bpfbin_common::tcpstates::{Config, Event};
 
