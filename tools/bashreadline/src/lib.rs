@@ -11,7 +11,7 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     bpf::{
-        event_loop::{Events, read_record},
+        event_loop::{Events, read_event},
         load::{attach_uprobe, load_unconfigured},
     },
     output::{
@@ -85,7 +85,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.json { print_json(out, &event) } else { print_columns(out, &event) }
     })
 }

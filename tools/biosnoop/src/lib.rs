@@ -8,7 +8,7 @@ use bpfbin::{
     Result,
     args::{positive, usage_error},
     bpf::{
-        event_loop::{Events, read_record},
+        event_loop::{Events, read_event},
         load::{attach_tracepoint, load},
         maps::set_cgroup,
     },
@@ -122,7 +122,7 @@ fn run() -> Result<()> {
     out.flush()?;
     let mut start_ts = None;
     events.run(args.duration.map(Duration::from_secs), &mut out, |out, record| {
-        let Some(e) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(e) = read_event::<Event>(record) else { return Ok(()) };
         let disk = disks.get(&e.dev);
         let name = disk_name(&disks, e.dev);
         // libbpf-tools: with an I/O scheduler, -1 when the insertion was not

@@ -7,7 +7,7 @@ use bpfbin::{
     Result,
     args::positive,
     bpf::{
-        event_loop::{Events, read_record},
+        event_loop::{Events, read_event},
         load::{attach_tracepoint, load},
     },
     kernel::tracefs::Tracefs,
@@ -87,7 +87,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(args.duration.map(Duration::from_secs), &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         let free_kib = args.extended.then_some(event.nr_free_pages * page_kib);
         if args.json { print_json(out, &event, free_kib) } else { print_columns(out, &event, free_kib) }
     })

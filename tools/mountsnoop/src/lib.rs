@@ -9,7 +9,7 @@ use bpfbin::{
     Result,
     args::positive,
     bpf::{
-        event_loop::{Events, read_record},
+        event_loop::{Events, read_event},
         load::{attach_syscalls, load},
     },
     kernel::{
@@ -110,7 +110,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         let Some(call) = Call::of(&event) else { return Ok(()) };
         let mnt_ns = known_mnt_ns.then_some(event.mnt_ns);
         if args.json {

@@ -6,7 +6,7 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     bpf::{
-        event_loop::{Events, read_record},
+        event_loop::{Events, read_event},
         load::{attach_kprobe, load},
     },
     kernel::{
@@ -60,7 +60,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         // Read at each kill, as libbpf-tools does: the load when it happened.
         let loadavg = std::fs::read("/proc/loadavg").ok();
         let loadavg = loadavg.as_deref().map(|l| l.trim_ascii_end()).filter(|l| !l.is_empty());

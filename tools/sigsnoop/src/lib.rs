@@ -8,7 +8,7 @@ use bpfbin::{
     Error, Result,
     args::positive,
     bpf::{
-        event_loop::{Events, read_record},
+        event_loop::{Events, read_event},
         load::{attach_tracepoint, load},
     },
     kernel::tracefs::Tracefs,
@@ -140,7 +140,7 @@ fn run(kill_only: bool) -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.json { print_json(out, &event) } else { print_columns(out, &args, &event) }
     })
 }

@@ -9,7 +9,7 @@ use bpfbin::{
     Result,
     args::{positive, uid},
     bpf::{
-        event_loop::{Events, read_record},
+        event_loop::{Events, read_event},
         load::load,
     },
     kernel::tracefs::Tracefs,
@@ -100,7 +100,7 @@ fn run() -> Result<()> {
     let mut flows: Vec<(Flow, u64)> = Vec::new();
     let mut index: HashMap<Flow, usize> = HashMap::new();
     events.run(None, &mut out, |out, record| {
-        let Some(e) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(e) = read_event::<Event>(record) else { return Ok(()) };
         let (saddr, daddr) = endpoints(&e);
         if args.count {
             let flow = (saddr, daddr, e.ends.sport, e.ends.dport);

@@ -9,7 +9,7 @@ use bpfbin::{
     Result,
     args::positive,
     bpf::{
-        event_loop::{Events, read_record},
+        event_loop::{Events, read_event},
         load::load,
     },
     kernel::tracefs::Tracefs,
@@ -89,7 +89,7 @@ fn run() -> Result<()> {
     out.flush()?;
     let mut first_ts = None;
     events.run(None, &mut out, |out, record| {
-        let Some(e) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(e) = read_event::<Event>(record) else { return Ok(()) };
         if args.json {
             print_json(out, &e)
         } else {

@@ -10,7 +10,7 @@ use bpfbin::{
     Result,
     args::usage_error,
     bpf::{
-        event_loop::{Events, read_record},
+        event_loop::{Events, read_event},
         load::{attach_kprobe, attach_tracepoint, load},
     },
     kernel::{
@@ -111,7 +111,7 @@ fn run() -> Result<()> {
     // adds, which the 32-bit Arm JIT cannot compile; retransmits are few.
     let mut flows = BTreeMap::new();
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.count {
             *flows.entry(Flow::of(&event)).or_insert(0u64) += 1;
             Ok(())

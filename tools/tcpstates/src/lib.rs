@@ -8,7 +8,7 @@ use bpfbin::{
     Result,
     args::usage_error,
     bpf::{
-        event_loop::{Events, read_record},
+        event_loop::{Events, read_event},
         load::load,
     },
     kernel::tracefs::Tracefs,
@@ -85,7 +85,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.json { print_json(out, &event) } else { print_columns(out, &args, &event) }
     })
 }

@@ -75,10 +75,10 @@ pub fn sleep_until(deadline: Option<Instant>) -> bool {
     true
 }
 
-/// The `T` at the start of a ring buffer record, if the record is long
+/// The event `T` at the start of a ring buffer record, if the record is long
 /// enough. Records are 8-byte aligned, but a copy costs nothing and needs no
 /// proof of alignment.
-pub fn read_record<T: Pod>(record: &[u8]) -> Option<T> {
+pub fn read_event<T: Pod>(record: &[u8]) -> Option<T> {
     (record.len() >= size_of::<T>())
         // SAFETY: enough bytes, and any bytes are a valid T (Pod).
         .then(|| unsafe { record.as_ptr().cast::<T>().read_unaligned() })
