@@ -8,14 +8,14 @@ use bpfbin::{
     Result,
     args::{interval_count, positive, usage_error},
     bpf::{
-        event_loop::stop_on_signals,
+        event_loop::{every_interval, stop_on_signals},
         load::{attach_tracepoint, load},
         maps::{set_cgroup, take_hash_map},
     },
     kernel::tracefs::{Tracefs, sleeping_states},
     output::{
         Output,
-        histogram::{every_interval, write_task_hists, write_task_hists_json},
+        histogram::{write_task_hists, write_task_hists_json},
         write_error,
     },
 };

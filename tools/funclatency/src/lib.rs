@@ -8,13 +8,13 @@ use bpfbin::{
     Error, Result,
     args::{positive, usage_error},
     bpf::{
-        event_loop::stop_on_signals,
+        event_loop::{every_interval, stop_on_signals},
         load::{attach_kprobe, attach_uprobe, load},
         maps::{set_cgroup, take_hash_map},
     },
     output::{
         Output,
-        histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
+        histogram::{write_interval_header, write_json_hist, write_log2_hist},
         time::unix_micros,
         write_error,
     },

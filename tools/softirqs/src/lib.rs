@@ -8,14 +8,14 @@ use bpfbin::{
     Result,
     args::{interval_count, positive},
     bpf::{
-        event_loop::stop_on_signals,
+        event_loop::{every_interval, stop_on_signals},
         load::{attach_tracepoint, load},
         maps::take_hash_map,
     },
     kernel::tracefs::Tracefs,
     output::{
         Output,
-        histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
+        histogram::{write_interval_header, write_json_hist, write_log2_hist},
         time::unix_micros,
         write_error,
     },
