@@ -17,8 +17,8 @@ use bpfbin_common::{
 };
 
 use crate::{
-    Error, Result,
     bpf::load::{Loaded, attach_tracepoint},
+    error::{Error, Result},
     kernel::{btf::Btf, layout::offsets, tracefs::Tracefs},
     output::text::quoted,
 };
