@@ -7,7 +7,7 @@
 
 #![no_main]
 
-use bpfbin::{btf::Btf, layout};
+use bpfbin::kernel::{btf::Btf, layout};
 use bpfbin_common::{execsnoop, exitsnoop, vfs};
 use libfuzzer_sys::fuzz_target;
 
@@ -60,7 +60,7 @@ fn strings(data: &[u8], max: usize) -> Vec<&str> {
 }
 
 /// What a found member must satisfy, as `Member` documents it.
-fn check(member: Option<bpfbin::btf::Member>) {
+fn check(member: Option<bpfbin::kernel::btf::Member>) {
     let Some(member) = member else { return };
     if let Some(bits) = member.bitfield {
         assert!(matches!(member.size, 1 | 2 | 4 | 8), "bitfield load of {} bytes", member.size);

@@ -8,7 +8,7 @@
 
 #![no_main]
 
-use bpfbin::vfs::full_path;
+use bpfbin::subsystems::vfs::full_path;
 use bpfbin_common::vfs::{CwdParts, MAX_PATH_DEPTH, PATH_PART_LEN};
 use libfuzzer_sys::fuzz_target;
 

@@ -6,7 +6,7 @@
 
 #![no_main]
 
-use bpfbin::text::{write_json_str, write_text};
+use bpfbin::output::text::{write_json_str, write_text};
 use libfuzzer_sys::fuzz_target;
 
 /// Reverses `write_text`'s escapes; `None` on an escape it cannot produce.

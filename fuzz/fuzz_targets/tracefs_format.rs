@@ -3,7 +3,7 @@
 
 #![no_main]
 
-use bpfbin::tracefs::Format;
+use bpfbin::kernel::tracefs::Format;
 use libfuzzer_sys::fuzz_target;
 
 /// The fields the tools look up, and names a parser could trip on.

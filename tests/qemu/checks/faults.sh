@@ -30,7 +30,7 @@
 # lowered in a subshell.
 # A kernel function the kernel lacks is funclatency.sh's (one line, status
 # 1). A kernel without the BPF ring buffer (before 5.8) is not in the
-# matrix: tools/bpfbin/src/load.rs's unit tests cover that message.
+# matrix: tools/bpfbin/src/bpf/load.rs's unit tests cover that message.
 # Not tested: RLIMIT_MEMLOCK that cannot be raised. It takes a process with
 # CAP_BPF or CAP_SYS_ADMIN but without CAP_SYS_RESOURCE, and busybox cannot
 # make one: its setpriv has no --reuid nor bounding set, su clears every

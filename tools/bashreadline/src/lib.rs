@@ -10,12 +10,16 @@ use std::{
 use argh::FromArgs;
 use bpfbin::{
     Error, Result,
-    event_loop::{Events, read_record},
-    load::{attach_uprobe, load_unconfigured},
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    uprobe::Elf,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_uprobe, load_unconfigured},
+    },
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
+    symbols::uprobe::Elf,
 };
 use bpfbin_common::bashreadline::Event;
 
@@ -81,7 +85,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.json { print_json(out, &event) } else { print_columns(out, &event) }
     })
 }

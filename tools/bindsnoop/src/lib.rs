@@ -9,16 +9,22 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
-    btf::{Btf, Member},
-    event_loop::{Events, read_record},
-    inet::{addrs, fd_walk, fill_ports, ports, sock_offsets},
-    layout::open_btf,
-    load::{attach_syscalls, load},
-    maps::set_cgroup,
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_syscalls, load},
+        maps::set_cgroup,
+    },
+    kernel::{
+        btf::{Btf, Member},
+        layout::open_btf,
+        tracefs::Tracefs,
+    },
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
+    subsystems::inet::{addrs, fd_walk, fill_ports, ports, sock_offsets},
 };
 use bpfbin_common::bindsnoop::{BitField, Config, Event, MEMBERS, OPTIONS};
 
@@ -108,7 +114,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.json { print_json(out, &event) } else { print_columns(out, &args, &event) }
     })
 }

@@ -7,15 +7,20 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{interval_count, positive, usage_error},
-    block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
-    event_loop::stop_on_signals,
-    histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
-    load::{attach_tracepoint, load},
-    maps::{set_cgroup, take_hash_map},
-    output::{Output, write_error},
-    text::{c_str, write_json_str},
-    time::unix_micros,
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{every_interval, stop_on_signals},
+        load::{attach_tracepoint, load},
+        maps::{set_cgroup, take_hash_map},
+    },
+    kernel::tracefs::Tracefs,
+    output::{
+        Output,
+        histogram::{write_interval_header, write_json_hist, write_log2_hist},
+        text::{c_str, write_json_str},
+        time::unix_micros,
+        write_error,
+    },
+    subsystems::block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
 };
 use bpfbin_common::biolatency::{Config, Fields, Hist, HistKey};
 

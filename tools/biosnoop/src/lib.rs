@@ -7,15 +7,20 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{positive, usage_error},
-    block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
-    decimal::Fixed,
-    event_loop::{Events, read_record},
-    load::{attach_tracepoint, load},
-    maps::set_cgroup,
-    output::{Output, write_error},
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_tracepoint, load},
+        maps::set_cgroup,
+    },
+    kernel::tracefs::Tracefs,
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+        write_error,
+    },
+    subsystems::block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
 };
 use bpfbin_common::{
     biolatency::Fields,
@@ -117,7 +122,7 @@ fn run() -> Result<()> {
     out.flush()?;
     let mut start_ts = None;
     events.run(args.duration.map(Duration::from_secs), &mut out, |out, record| {
-        let Some(e) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(e) = read_event::<Event>(record) else { return Ok(()) };
         let disk = disks.get(&e.dev);
         let name = disk_name(&disks, e.dev);
         // libbpf-tools: with an I/O scheduler, -1 when the insertion was not

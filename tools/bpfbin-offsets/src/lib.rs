@@ -13,9 +13,30 @@ use std::{
 use argh::FromArgs;
 use bpfbin::{
     Error, Result,
-    layout::{TABLES, open_btf},
+    kernel::layout::open_btf,
     output::{Output, write_error},
 };
+use bpfbin_common::{
+    bindsnoop, execsnoop, exitsnoop, filelife, inet, mountsnoop, oomkill, runqlat, solisten, tcplife, tcpretrans, vfs,
+};
+
+/// Every tool's table of the struct members it reads: which tool (and mode)
+/// reads what.
+const TABLES: &[(&str, &[(&str, &str)])] = &[
+    ("bindsnoop", &bindsnoop::MEMBERS),
+    ("bindsnoop, solisten", &inet::FD_MEMBERS),
+    ("bindsnoop, solisten, tcpretrans -l", &inet::SOCK_MEMBERS),
+    ("execsnoop", &execsnoop::MEMBERS),
+    ("exitsnoop", &exitsnoop::MEMBERS),
+    ("filelife", &filelife::MEMBERS),
+    ("mountsnoop", &mountsnoop::MEMBERS),
+    ("oomkill", &oomkill::MEMBERS),
+    ("opensnoop -F", &vfs::MEMBERS),
+    ("runqlat --pidnss", &runqlat::MEMBERS),
+    ("solisten", &solisten::MEMBERS),
+    ("tcplife", &tcplife::MEMBERS),
+    ("tcpretrans -s", &tcpretrans::SEQ_MEMBERS),
+];
 
 /// Print the kernel struct offsets every bpfbin tool needs.
 #[derive(FromArgs)]

@@ -14,7 +14,7 @@ use argh::{EarlyExit, FromArgs};
 
 use crate::{
     error::{Error, Result},
-    text::quoted,
+    output::text::quoted,
 };
 
 /// Parses this process's arguments. `with_value` lists the short options that
@@ -137,7 +137,7 @@ fn split_words(words: &[String], with_value: &str) -> Vec<String> {
             continue;
         }
         let cluster = match word.strip_prefix('-') {
-            Some(rest) if rest.len() > 1 && !crate::decimal::is_float(rest) => rest,
+            Some(rest) if rest.len() > 1 && !crate::output::decimal::is_float(rest) => rest,
             _ => {
                 out.push(word.clone());
                 continue;

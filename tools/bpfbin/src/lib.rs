@@ -1,33 +1,17 @@
 //! The part every bpfbin tool shares. A tool reads like its libbpf-tools
-//! original: parse arguments, load the embedded object, attach, loop, print.
-//! Everything it would otherwise repeat lives here, kept small because every
-//! byte of it ends up in every tool.
+//! original, and the rooms here follow it: parse arguments (`args`), learn
+//! the kernel (`kernel`), load, attach and loop (`bpf`), print (`output`);
+//! `symbols` and `subsystems` serve the tools that name addresses or trace
+//! sockets, disks and paths. Everything a tool would otherwise repeat lives
+//! here, kept small because every byte of it ends up in every tool.
 
 pub mod args;
-pub mod block;
-pub mod btf;
-pub mod decimal;
-pub mod errno;
+pub mod bpf;
 pub mod error;
-pub mod event_loop;
-pub mod histogram;
-pub mod inet;
-pub mod kallsyms;
-pub mod layout;
-pub mod load;
-pub mod mapped;
-pub mod maps;
-pub mod numbered_names;
+pub mod kernel;
 pub mod output;
-pub mod perf_event;
-pub mod proc_maps;
-pub mod release;
-pub mod text;
-pub mod time;
-pub mod tracefs;
-pub mod uprobe;
-pub mod usersyms;
-pub mod vfs;
+pub mod subsystems;
+pub mod symbols;
 
 pub use error::{Error, Result};
 

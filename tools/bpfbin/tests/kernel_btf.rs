@@ -18,7 +18,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use bpfbin::btf::{Btf, Member};
+use bpfbin::kernel::btf::{Btf, Member};
 
 /// Cells of the QEMU matrix whose kernel has BTF: (cell, pointer size).
 const KERNELS: [(&str, u32); 7] = [

@@ -7,15 +7,21 @@ use aya::maps::{MapData, StackTraceMap};
 use bpfbin::{
     Error, Result,
     args::positive,
-    event_loop::{Events, read_record},
-    kallsyms,
-    load::{attach_kprobe, load_resized},
-    maps::set_cgroup,
-    output::Output,
-    release::kernel_version,
-    text::{c_str, quoted, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    usersyms::{Process, UserSymbols},
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_kprobe, load_resized},
+        maps::set_cgroup,
+    },
+    kernel::version::kernel_version,
+    output::{
+        Output,
+        text::{c_str, quoted, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
+    symbols::{
+        kallsyms,
+        usersyms::{Process, UserSymbols},
+    },
 };
 use bpfbin_common::capable::{Config, DEFAULT_STACK_STORAGE_SIZE, Event, UNIQUE_CGROUP, UNIQUE_OFF, UNIQUE_PID};
 
@@ -178,7 +184,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.json {
             print_json(out, &event, &mut stacks)
         } else {

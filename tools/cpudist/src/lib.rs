@@ -7,12 +7,17 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{interval_count, positive, usage_error},
-    event_loop::stop_on_signals,
-    histogram::{every_interval, write_task_hists, write_task_hists_json},
-    load::{attach_tracepoint, load},
-    maps::{set_cgroup, take_hash_map},
-    output::{Output, write_error},
-    tracefs::{Tracefs, sleeping_states},
+    bpf::{
+        event_loop::{every_interval, stop_on_signals},
+        load::{attach_tracepoint, load},
+        maps::{set_cgroup, take_hash_map},
+    },
+    kernel::tracefs::{Tracefs, sleeping_states},
+    output::{
+        Output,
+        histogram::{write_task_hists, write_task_hists_json},
+        write_error,
+    },
 };
 use bpfbin_common::cpudist::{Config, Hist, PER_ALL, PER_PROCESS, PER_THREAD};
 

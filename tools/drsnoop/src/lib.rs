@@ -6,14 +6,19 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
-    decimal::Fixed,
-    event_loop::{Events, read_record},
-    kallsyms,
-    load::{attach_tracepoint, load},
-    output::{Output, write_error},
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_tracepoint, load},
+    },
+    kernel::tracefs::Tracefs,
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+        write_error,
+    },
+    symbols::kallsyms,
 };
 use bpfbin_common::drsnoop::{Config, Event};
 
@@ -82,7 +87,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(args.duration.map(Duration::from_secs), &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         let free_kib = args.extended.then_some(event.nr_free_pages * page_kib);
         if args.json { print_json(out, &event, free_kib) } else { print_columns(out, &event, free_kib) }
     })

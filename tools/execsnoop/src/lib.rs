@@ -6,15 +6,21 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::uid,
-    decimal::Fixed,
-    event_loop::{Events, read_record},
-    layout::{offsets, open_btf},
-    load::{attach_syscalls, load},
-    maps::set_cgroup,
-    output::Output,
-    text::{c_str, contains, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_syscalls, load},
+        maps::set_cgroup,
+    },
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, contains, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::execsnoop::{Config, DEFAULT_MAX_ARGS, EnterFields, HEADER_LEN, Header, MAX_ARGS, MEMBERS};
 
@@ -127,7 +133,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some((event, argv)) = read_event(record) else { return Ok(()) };
+        let Some((event, argv)) = event_and_args(record) else { return Ok(()) };
         let comm = c_str(&event.comm);
         if args.name.as_deref().is_some_and(|name| !contains(comm, name.as_bytes())) {
             return Ok(());
@@ -155,9 +161,9 @@ fn max_args(value: &str) -> std::result::Result<u32, String> {
 }
 
 /// The event's header and its arguments: the file name, then `argv[1]`...
-fn read_event(record: &[u8]) -> Option<(Header, impl Iterator<Item = &[u8]>)> {
+fn event_and_args(record: &[u8]) -> Option<(Header, impl Iterator<Item = &[u8]>)> {
     let (header, args) = record.split_at_checked(HEADER_LEN)?;
-    let header = read_record::<Header>(header)?;
+    let header = read_event::<Header>(header)?;
     let args = &args[..args.len().min(header.args_size as usize)];
     // Each argument ends with a NUL: drop the last so it adds no empty argument.
     let args = args.strip_suffix(&[0]).unwrap_or(args);

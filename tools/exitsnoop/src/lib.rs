@@ -6,15 +6,21 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
-    decimal::Fixed,
-    event_loop::{Events, read_record},
-    layout::{offsets, open_btf},
-    load::{attach_tracepoint, load},
-    maps::set_cgroup,
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_tracepoint, load},
+        maps::set_cgroup,
+    },
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::exitsnoop::{Config, Event, MEMBERS, TaskLayout};
 
@@ -93,7 +99,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.json { print_json(out, &event) } else { print_columns(out, &args, &event) }
     })
 }

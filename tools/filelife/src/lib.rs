@@ -7,16 +7,22 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
-    btf::Btf,
-    decimal::Fixed,
-    event_loop::{Events, read_record},
-    layout::{offsets, open_btf},
-    load::{attach_kprobe, load},
-    output::Output,
-    release::kernel_version,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    vfs::{full_path, path_walk},
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_kprobe, load},
+    },
+    kernel::{
+        btf::Btf,
+        layout::{offsets, open_btf},
+        version::kernel_version,
+    },
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
+    subsystems::vfs::{full_path, path_walk},
 };
 use bpfbin_common::filelife::{Config, Event, FullPathEvent, MEMBERS};
 
@@ -89,7 +95,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some((event, path)) = read_event(record) else { return Ok(()) };
+        let Some((event, path)) = event_and_path(record) else { return Ok(()) };
         let file = path.as_deref().unwrap_or(c_str(&event.name));
         if args.json { print_json(out, &event, file) } else { print_columns(out, &event, file) }
     })
@@ -123,12 +129,12 @@ fn program(btf: &mut Btf, function: &str) -> Result<String> {
 }
 
 /// An event, and with `-F` the file's full path.
-fn read_event(record: &[u8]) -> Option<(Event, Option<Vec<u8>>)> {
-    if let Some(full) = read_record::<FullPathEvent>(record) {
+fn event_and_path(record: &[u8]) -> Option<(Event, Option<Vec<u8>>)> {
+    if let Some(full) = read_event::<FullPathEvent>(record) {
         let path = full_path(&full.dir, c_str(&full.event.name));
         return Some((full.event, Some(path)));
     }
-    read_record::<Event>(record).map(|event| (event, None))
+    read_event::<Event>(record).map(|event| (event, None))
 }
 
 fn print_header(out: &mut Output) -> std::io::Result<()> {

@@ -7,13 +7,18 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::{positive, usage_error},
-    event_loop::stop_on_signals,
-    histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
-    load::{attach_kprobe, attach_uprobe, load},
-    maps::{set_cgroup, take_hash_map},
-    output::{Output, write_error},
-    time::unix_micros,
-    uprobe::{Elf, resolve_binary},
+    bpf::{
+        event_loop::{every_interval, stop_on_signals},
+        load::{attach_kprobe, attach_uprobe, load},
+        maps::{set_cgroup, take_hash_map},
+    },
+    output::{
+        Output,
+        histogram::{write_interval_header, write_json_hist, write_log2_hist},
+        time::unix_micros,
+        write_error,
+    },
+    symbols::uprobe::{Elf, resolve_binary},
 };
 use bpfbin_common::funclatency::{Config, MAX_SLOTS, MSEC, NSEC, USEC};
 

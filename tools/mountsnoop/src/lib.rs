@@ -8,13 +8,19 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
-    event_loop::{Events, read_record},
-    layout::{offsets, open_btf},
-    load::{attach_syscalls, load},
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_syscalls, load},
+    },
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::{
     mountsnoop::{
@@ -104,7 +110,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         let Some(call) = Call::of(&event) else { return Ok(()) };
         let mnt_ns = known_mnt_ns.then_some(event.mnt_ns);
         if args.json {

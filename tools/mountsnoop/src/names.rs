@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use bpfbin::errno;
+use bpfbin::output::errno;
 
 /// mount(2) flags (`MS_*`, linux/mount.h). 512 has no name.
 const MOUNT_FLAGS: [(u64, &str); 31] = [

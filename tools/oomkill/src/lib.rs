@@ -5,13 +5,19 @@ use std::{io::Write, path::PathBuf};
 use argh::FromArgs;
 use bpfbin::{
     Error, Result,
-    btf::Btf,
-    event_loop::{Events, read_record},
-    layout::{offsets, open_btf},
-    load::{attach_kprobe, load},
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_kprobe, load},
+    },
+    kernel::{
+        btf::Btf,
+        layout::{offsets, open_btf},
+    },
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::oomkill::{Config, Event, MEMBERS};
 
@@ -54,7 +60,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         // Read at each kill, as libbpf-tools does: the load when it happened.
         let loadavg = std::fs::read("/proc/loadavg").ok();
         let loadavg = loadavg.as_deref().map(|l| l.trim_ascii_end()).filter(|l| !l.is_empty());

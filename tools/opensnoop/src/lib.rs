@@ -6,13 +6,17 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{positive, uid},
-    event_loop::{Events, read_record},
-    load::{attach_syscalls, load},
-    output::Output,
-    text::{c_str, contains, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
-    vfs::{full_path, path_walk},
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_syscalls, load},
+    },
+    kernel::tracefs::Tracefs,
+    output::{
+        Output,
+        text::{c_str, contains, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
+    subsystems::vfs::{full_path, path_walk},
 };
 use bpfbin_common::{
     opensnoop::{Config, EnterFields, Event, FullPathEvent},
@@ -120,7 +124,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(args.duration.map(Duration::from_secs), &mut out, |out, record| {
-        let Some((event, path)) = read_event(record) else { return Ok(()) };
+        let Some((event, path)) = event_and_path(record) else { return Ok(()) };
         let comm = c_str(&event.comm);
         if args.name.as_deref().is_some_and(|name| !contains(comm, name.as_bytes())) {
             return Ok(());
@@ -147,12 +151,12 @@ fn enter_fields(tracefs: &Tracefs, syscall: &str, enter: &str) -> Result<EnterFi
 }
 
 /// The event, and with `-F` the full path of a relative name.
-fn read_event(record: &[u8]) -> Option<(Event, Option<Vec<u8>>)> {
-    if let Some(full) = read_record::<FullPathEvent>(record) {
+fn event_and_path(record: &[u8]) -> Option<(Event, Option<Vec<u8>>)> {
+    if let Some(full) = read_event::<FullPathEvent>(record) {
         let path = full_path(&full.cwd, c_str(&full.event.fname));
         return Some((full.event, Some(path)));
     }
-    read_record::<Event>(record).map(|event| (event, None))
+    read_event::<Event>(record).map(|event| (event, None))
 }
 
 fn print_header(out: &mut Output, args: &Args) -> std::io::Result<()> {

@@ -7,12 +7,16 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
-    event_loop::{Events, read_record},
-    load::{attach_tracepoint, load},
-    output::Output,
-    text::{c_str, quoted, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_tracepoint, load},
+    },
+    kernel::tracefs::Tracefs,
+    output::{
+        Output,
+        text::{c_str, quoted, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
 };
 use bpfbin_common::sigsnoop::{Config, Event, GenerateFields, KillFields};
 
@@ -136,7 +140,7 @@ fn run(kill_only: bool) -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.json { print_json(out, &event) } else { print_columns(out, &args, &event) }
     })
 }

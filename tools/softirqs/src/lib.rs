@@ -7,13 +7,18 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{interval_count, positive},
-    event_loop::stop_on_signals,
-    histogram::{every_interval, write_interval_header, write_json_hist, write_log2_hist},
-    load::{attach_tracepoint, load},
-    maps::take_hash_map,
-    output::{Output, write_error},
-    time::unix_micros,
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{every_interval, stop_on_signals},
+        load::{attach_tracepoint, load},
+        maps::take_hash_map,
+    },
+    kernel::tracefs::Tracefs,
+    output::{
+        Output,
+        histogram::{write_interval_header, write_json_hist, write_log2_hist},
+        time::unix_micros,
+        write_error,
+    },
 };
 use bpfbin_common::irqs::{ANY_CPU, Config, Info, SOFTIRQ_NAMES};
 

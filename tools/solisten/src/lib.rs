@@ -9,14 +9,20 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
-    event_loop::{Events, read_record},
-    inet::{addrs, fd_walk, sock_offsets},
-    layout::{offsets, open_btf},
-    load::{attach_syscalls, load},
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_syscalls, load},
+    },
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
+    subsystems::inet::{addrs, fd_walk, sock_offsets},
 };
 use bpfbin_common::solisten::{Config, Event, MEMBERS};
 
@@ -86,7 +92,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.json { print_json(out, &event) } else { print_columns(out, &args, &event) }
     })
 }

@@ -6,12 +6,16 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
-    event_loop::{Events, read_record},
-    load::{attach_syscalls, load},
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::unix_micros,
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_syscalls, load},
+    },
+    kernel::tracefs::Tracefs,
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::unix_micros,
+    },
 };
 use bpfbin_common::{
     statsnoop::{Config, EnterFields, Event, INVALID_FD, SYSCALLS},
@@ -78,7 +82,7 @@ fn run() -> Result<()> {
     // TIME(s) counts from the first event, as in libbpf-tools.
     let mut first_ns = None;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         let since_first = event.ts_ns.saturating_sub(*first_ns.get_or_insert(event.ts_ns));
         let path = full_path(&event);
         if args.json { print_json(out, &event, &path) } else { print_columns(out, &args, &event, since_first, &path) }

@@ -6,12 +6,16 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
-    event_loop::{Events, read_record},
-    load::{attach_tracepoint, load},
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::unix_micros,
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_tracepoint, load},
+    },
+    kernel::tracefs::Tracefs,
+    output::{
+        Output,
+        text::{c_str, write_json_str, write_text},
+        time::unix_micros,
+    },
 };
 use bpfbin_common::syncsnoop::{Config, Event, SYSCALLS};
 
@@ -66,7 +70,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.json { print_json(out, &event) } else { print_columns(out, &event) }
     })
 }

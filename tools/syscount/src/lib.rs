@@ -10,16 +10,23 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
-    decimal::Fixed,
-    errno,
-    event_loop::{sleep_until, stop_on_signals},
-    layout::{offsets, open_btf},
-    load::{attach_tracepoint, load},
-    maps::{set_cgroup, take_all, take_hash_map},
-    output::{Output, write_error},
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{sleep_until, stop_on_signals},
+        load::{attach_tracepoint, load},
+        maps::{set_cgroup, take_all, take_hash_map},
+    },
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
+    output::{
+        Output,
+        decimal::Fixed,
+        errno,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+        write_error,
+    },
 };
 use bpfbin_common::syscount::{Config, Counts, LEADER_COMM};
 

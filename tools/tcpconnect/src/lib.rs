@@ -8,14 +8,18 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{positive, uid},
-    decimal::Fixed,
-    event_loop::{Events, read_record},
-    inet::{Addr, addrs, attach_set_state, fill_ports, ports, set_state_fields},
-    load::load,
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::unix_micros,
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::load,
+    },
+    kernel::tracefs::Tracefs,
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::unix_micros,
+    },
+    subsystems::inet::{Addr, addrs, attach_set_state, fill_ports, ports, set_state_fields},
 };
 use bpfbin_common::tcpconnect::{Config, Event};
 
@@ -96,7 +100,7 @@ fn run() -> Result<()> {
     let mut flows: Vec<(Flow, u64)> = Vec::new();
     let mut index: HashMap<Flow, usize> = HashMap::new();
     events.run(None, &mut out, |out, record| {
-        let Some(e) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(e) = read_event::<Event>(record) else { return Ok(()) };
         let (saddr, daddr) = endpoints(&e);
         if args.count {
             let flow = (saddr, daddr, e.ends.sport, e.ends.dport);

@@ -8,14 +8,18 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::positive,
-    decimal::{Fixed, parse_float},
-    event_loop::{Events, read_record},
-    inet::{addrs, attach_set_state, set_state_fields},
-    load::load,
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::unix_micros,
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::load,
+    },
+    kernel::tracefs::Tracefs,
+    output::{
+        Output,
+        decimal::{Fixed, parse_float},
+        text::{c_str, write_json_str, write_text},
+        time::unix_micros,
+    },
+    subsystems::inet::{addrs, attach_set_state, set_state_fields},
 };
 use bpfbin_common::tcpconnlat::{Config, Event};
 
@@ -85,7 +89,7 @@ fn run() -> Result<()> {
     out.flush()?;
     let mut first_ts = None;
     events.run(None, &mut out, |out, record| {
-        let Some(e) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(e) = read_event::<Event>(record) else { return Ok(()) };
         if args.json {
             print_json(out, &e)
         } else {

@@ -8,15 +8,21 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::{positive, usage_error},
-    decimal::Fixed,
-    event_loop::{Events, read_record},
-    inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields},
-    layout::{offsets, open_btf},
-    load::load,
-    output::Output,
-    text::{c_str, write_json_str, write_text},
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::load,
+    },
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
+    output::{
+        Output,
+        decimal::Fixed,
+        text::{c_str, write_json_str, write_text},
+        time::{local_hms, unix_micros},
+    },
+    subsystems::inet::{addrs, attach_set_state, family, fill_ports, ports, set_state_fields},
 };
 use bpfbin_common::tcplife::{Config, Event, MEMBERS};
 
@@ -100,7 +106,7 @@ fn run() -> Result<()> {
     }
     out.flush()?;
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.json { print_json(out, &event) } else { print_columns(out, &args, &event, width) }
     })
 }

@@ -9,13 +9,19 @@ use argh::FromArgs;
 use bpfbin::{
     Result,
     args::usage_error,
-    event_loop::{Events, read_record},
-    inet::{Addr, addrs, family, sk_skb_fields, sock_offsets, state_name},
-    layout::{offsets, open_btf},
-    load::{attach_kprobe, attach_tracepoint, load},
-    output::Output,
-    time::{local_hms, unix_micros},
-    tracefs::Tracefs,
+    bpf::{
+        event_loop::{Events, read_event},
+        load::{attach_kprobe, attach_tracepoint, load},
+    },
+    kernel::{
+        layout::{offsets, open_btf},
+        tracefs::Tracefs,
+    },
+    output::{
+        Output,
+        time::{local_hms, unix_micros},
+    },
+    subsystems::inet::{Addr, addrs, family, sk_skb_fields, sock_offsets, state_name},
 };
 use bpfbin_common::tcpretrans::{Config, Event, LOSS_PROBE, SEQ_MEMBERS};
 
@@ -105,7 +111,7 @@ fn run() -> Result<()> {
     // adds, which the 32-bit Arm JIT cannot compile; retransmits are few.
     let mut flows = BTreeMap::new();
     events.run(None, &mut out, |out, record| {
-        let Some(event) = read_record::<Event>(record) else { return Ok(()) };
+        let Some(event) = read_event::<Event>(record) else { return Ok(()) };
         if args.count {
             *flows.entry(Flow::of(&event)).or_insert(0u64) += 1;
             Ok(())

@@ -17,12 +17,10 @@ use bpfbin_common::{
 };
 
 use crate::{
-    Error, Result,
-    btf::Btf,
-    layout::offsets,
-    load::{Loaded, attach_tracepoint},
-    text::quoted,
-    tracefs::Tracefs,
+    bpf::load::{Loaded, attach_tracepoint},
+    error::{Error, Result},
+    kernel::{btf::Btf, layout::offsets, tracefs::Tracefs},
+    output::text::quoted,
 };
 
 const CATEGORY: &str = "sock";

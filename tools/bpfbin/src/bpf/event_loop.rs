@@ -1,6 +1,7 @@
 //! The synchronous event loop: wait on the ring buffer, hand each record to
 //! the tool, stop on SIGINT/SIGTERM or when the duration is up, and report
-//! records the kernel had to drop.
+//! records the kernel had to drop; and the interval loop of the tools that
+//! print summaries instead.
 
 use std::{
     io,
@@ -15,8 +16,8 @@ use aya::{
 };
 
 use crate::{
+    bpf::{load::EVENTS, maps::take_all},
     error::{Error, Result},
-    load::EVENTS,
     output::{Output, write_error},
 };
 
@@ -75,10 +76,42 @@ pub fn sleep_until(deadline: Option<Instant>) -> bool {
     true
 }
 
-/// The `T` at the start of a ring buffer record, if the record is long
+/// The loop of libbpf-tools' histogram tools: every `interval` seconds,
+/// `count` times (by default once, at Ctrl-C), take every histogram out of
+/// the kernel's hash map `map` and `print` them, sorted by key. Call
+/// `stop_on_signals` before the header, so Ctrl-C from then on ends the wait
+/// with the summary.
+pub fn every_interval<K: Pod + Ord, V: Pod>(
+    out: &mut Output,
+    map: &MapData,
+    interval: Option<u32>,
+    count: Option<u32>,
+    mut print: impl FnMut(&mut Output, &[(K, V)]) -> io::Result<()>,
+) -> Result<()> {
+    let interval = interval.map(|s| Duration::from_secs(s.into()));
+    let mut next = Instant::now();
+    let mut left = count;
+    loop {
+        let deadline = interval.map(|interval| {
+            next += interval;
+            next
+        });
+        let stopped = sleep_until(deadline);
+        let mut hists = take_all::<K, V>(map)?;
+        hists.sort_unstable_by_key(|hist| hist.0);
+        print(out, &hists).map_err(write_error)?;
+        out.flush()?;
+        left = left.map(|n| n.saturating_sub(1));
+        if stopped || left == Some(0) {
+            return Ok(());
+        }
+    }
+}
+
+/// The event `T` at the start of a ring buffer record, if the record is long
 /// enough. Records are 8-byte aligned, but a copy costs nothing and needs no
 /// proof of alignment.
-pub fn read_record<T: Pod>(record: &[u8]) -> Option<T> {
+pub fn read_event<T: Pod>(record: &[u8]) -> Option<T> {
     (record.len() >= size_of::<T>())
         // SAFETY: enough bytes, and any bytes are a valid T (Pod).
         .then(|| unsafe { record.as_ptr().cast::<T>().read_unaligned() })

@@ -6,8 +6,8 @@ use std::{collections::HashMap, path::Path};
 
 use object::{Architecture, Endianness, Object, ObjectSegment, ObjectSymbol, SymbolKind, read::elf::ElfFile};
 
-use crate::{
-    mapped::MappedFile,
+use crate::symbols::{
+    mapped_file::MappedFile,
     proc_maps::{self, Mapping},
 };
 

@@ -8,7 +8,7 @@ use bpfbin_common::biolatency::Fields;
 
 use crate::{
     error::{Error, Result},
-    tracefs::Tracefs,
+    kernel::tracefs::Tracefs,
 };
 
 /// libbpf-tools' limit on a disk name (`-d`), with its NUL.

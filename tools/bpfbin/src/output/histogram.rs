@@ -7,19 +7,11 @@
 //! in 64 bits (C's 32-bit `val * width` wraps above 107374182, drawing a
 //! short bar for the largest slot).
 
-use std::{
-    io::{self, Write},
-    time::{Duration, Instant},
-};
+use std::io::{self, Write};
 
-use aya::{Pod, maps::MapData};
 use bpfbin_common::histogram::TaskHist;
 
-use crate::{
-    Result,
-    event_loop::sleep_until,
-    maps::take_all,
-    output::{Output, write_error},
+use crate::output::{
     text::{c_str, write_json_str, write_text},
     time::{local_hms, unix_micros},
 };
@@ -60,38 +52,6 @@ pub fn write_json_hist(out: &mut impl Write, slots: &[u32], unit: &str) -> io::R
         write!(out, "{count}")?;
     }
     out.write_all(b"]")
-}
-
-/// The loop of libbpf-tools' histogram tools: every `interval` seconds,
-/// `count` times (by default once, at Ctrl-C), take every histogram out of
-/// the kernel's hash map `map` and `print` them, sorted by key. Call
-/// `event_loop::stop_on_signals` before the header, so Ctrl-C from then on
-/// ends the wait with the summary.
-pub fn every_interval<K: Pod + Ord, V: Pod>(
-    out: &mut Output,
-    map: &MapData,
-    interval: Option<u32>,
-    count: Option<u32>,
-    mut print: impl FnMut(&mut Output, &[(K, V)]) -> io::Result<()>,
-) -> Result<()> {
-    let interval = interval.map(|s| Duration::from_secs(s.into()));
-    let mut next = Instant::now();
-    let mut left = count;
-    loop {
-        let deadline = interval.map(|interval| {
-            next += interval;
-            next
-        });
-        let stopped = sleep_until(deadline);
-        let mut hists = take_all::<K, V>(map)?;
-        hists.sort_unstable_by_key(|hist| hist.0);
-        print(out, &hists).map_err(write_error)?;
-        out.flush()?;
-        left = left.map(|n| n.saturating_sub(1));
-        if stopped || left == Some(0) {
-            return Ok(());
-        }
-    }
 }
 
 /// What libbpf-tools' interval tools print before each summary: an empty

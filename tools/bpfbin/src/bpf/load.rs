@@ -14,9 +14,9 @@ use aya::{
 };
 
 use crate::{
+    bpf::perf_event::{PerfEvent, Pmu},
     error::{Error, Result},
-    perf_event::{PerfEvent, Pmu},
-    tracefs::{Syscall, Tracefs},
+    kernel::tracefs::{Syscall, Tracefs},
 };
 
 /// Every tool's object has one read-only global of this name: its filters and
@@ -155,8 +155,8 @@ pub fn attach_kprobe(loaded: &mut Loaded, name: &str, function: &str) -> Result<
 }
 
 /// Loads the uprobe or uretprobe `program` and attaches it at `offset`, a file
-/// offset in the ELF file `target` (`uprobe::Elf` finds it), for process
-/// `pid` or else every process, for as long as `loaded` lives.
+/// offset in the ELF file `target` (`symbols::uprobe::Elf` finds it), for
+/// process `pid` or else every process, for as long as `loaded` lives.
 pub fn attach_uprobe(loaded: &mut Loaded, program: &str, target: &Path, offset: u64, pid: Option<u32>) -> Result<()> {
     let probe: &mut UProbe = find_program(loaded, program)?;
     probe.load().map_err(|err| rejected(program, err))?;

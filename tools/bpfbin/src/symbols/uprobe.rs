@@ -10,8 +10,10 @@ use object::{Architecture, Object, ObjectSection, ObjectSymbol, SymbolKind};
 
 use crate::{
     error::{Error, Result},
-    mapped::MappedFile,
-    proc_maps::{self, Mapping},
+    symbols::{
+        mapped_file::MappedFile,
+        proc_maps::{self, Mapping},
+    },
 };
 
 /// An ELF file read into memory, to look its functions up.

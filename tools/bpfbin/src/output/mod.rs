@@ -1,5 +1,14 @@
-//! Standard output for event lines: buffered, flushed once per batch, and a
-//! reader that went away (`| head`) ends the tool quietly.
+//! What a tool prints and how: standard output for event lines (buffered,
+//! flushed once per batch; a reader that went away, `| head`, ends the tool
+//! quietly), and the formatting the tools share: escaped text, decimals,
+//! times, histograms, errno names.
+
+pub mod decimal;
+pub mod errno;
+pub mod histogram;
+pub mod numbered_names;
+pub mod text;
+pub mod time;
 
 use std::io::{self, BufWriter, Stdout, Write};
 

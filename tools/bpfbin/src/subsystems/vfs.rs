@@ -7,8 +7,8 @@ use bpfbin_common::vfs::{CwdParts, MEMBERS, PathWalk};
 
 use crate::{
     error::Result,
-    layout::{offsets, open_btf},
-    text::c_str,
+    kernel::layout::{offsets, open_btf},
+    output::text::c_str,
 };
 
 /// Resolves the walk's offsets from `btf_file`, or from the running kernel's BTF.
@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn this_kernels_layout_resolves() {
-        if !Path::new(crate::btf::VMLINUX).exists() {
+        if !Path::new(crate::kernel::btf::VMLINUX).exists() {
             return;
         }
         let walk = path_walk(None).unwrap();

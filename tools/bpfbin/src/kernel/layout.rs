@@ -5,31 +5,10 @@
 
 use std::path::Path;
 
-use bpfbin_common::{
-    bindsnoop, execsnoop, exitsnoop, filelife, inet, mountsnoop, oomkill, runqlat, solisten, tcplife, tcpretrans, vfs,
-};
-
 use crate::{
-    btf::{Btf, VMLINUX},
     error::{Error, Result},
+    kernel::btf::{Btf, VMLINUX},
 };
-
-/// Every tool's table, for `bpfbin-offsets`: which tool (and mode) reads what.
-pub const TABLES: &[(&str, &[(&str, &str)])] = &[
-    ("bindsnoop", &bindsnoop::MEMBERS),
-    ("bindsnoop, solisten", &inet::FD_MEMBERS),
-    ("bindsnoop, solisten, tcpretrans -l", &inet::SOCK_MEMBERS),
-    ("execsnoop", &execsnoop::MEMBERS),
-    ("exitsnoop", &exitsnoop::MEMBERS),
-    ("filelife", &filelife::MEMBERS),
-    ("mountsnoop", &mountsnoop::MEMBERS),
-    ("oomkill", &oomkill::MEMBERS),
-    ("opensnoop -F", &vfs::MEMBERS),
-    ("runqlat --pidnss", &runqlat::MEMBERS),
-    ("solisten", &solisten::MEMBERS),
-    ("tcplife", &tcplife::MEMBERS),
-    ("tcpretrans -s", &tcpretrans::SEQ_MEMBERS),
-];
 
 /// The BTF of `file` (`--btf FILE`), or of the running kernel.
 pub fn open_btf(file: Option<&Path>) -> Result<Btf> {
