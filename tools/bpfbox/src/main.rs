@@ -7,38 +7,8 @@ use std::io::Write;
 
 use bpfbin::args::{program_name, shift, version_line};
 
-/// Each tool's name and its `main`.
-const TOOLS: &[(&str, fn() -> !)] = &[
-    ("bashreadline", bashreadline::main),
-    ("bindsnoop", bindsnoop::main),
-    ("biolatency", biolatency::main),
-    ("biosnoop", biosnoop::main),
-    ("bpfbin-offsets", bpfbin_offsets::main),
-    ("capable", capable::main),
-    ("cpudist", cpudist::main),
-    ("drsnoop", drsnoop::main),
-    ("execsnoop", execsnoop::main),
-    ("exitsnoop", exitsnoop::main),
-    ("filelife", filelife::main),
-    ("funclatency", funclatency::main),
-    ("hardirqs", hardirqs::main),
-    ("killsnoop", || sigsnoop::main("killsnoop", true)),
-    ("mountsnoop", mountsnoop::main),
-    ("oomkill", oomkill::main),
-    ("opensnoop", opensnoop::main),
-    ("runqlat", runqlat::main),
-    ("sigsnoop", || sigsnoop::main("sigsnoop", false)),
-    ("softirqs", softirqs::main),
-    ("solisten", solisten::main),
-    ("statsnoop", statsnoop::main),
-    ("syncsnoop", syncsnoop::main),
-    ("syscount", syscount::main),
-    ("tcpconnect", tcpconnect::main),
-    ("tcpconnlat", tcpconnlat::main),
-    ("tcplife", tcplife::main),
-    ("tcpretrans", tcpretrans::main),
-    ("tcpstates", tcpstates::main),
-];
+/// Each tool's name and its `main`, one for each tool bpfbox depends on.
+const TOOLS: &[(&str, fn() -> !)] = include!(concat!(env!("OUT_DIR"), "/tools.rs"));
 
 const USAGE: &str =
     "Usage: bpfbox TOOL [ARGS...] | bpfbox --list | bpfbox --version | TOOL [ARGS...] through a link named TOOL";

@@ -1,6 +1,5 @@
-//! killsnoop: sigsnoop tracing only the kill syscalls, as libbpf-tools
-//! installs its sigsnoop under this name.
+//! killsnoop as a binary of its own; bpfbox links the same library.
 
 fn main() {
-    sigsnoop::main("killsnoop", true)
+    killsnoop::main()
 }

@@ -69,8 +69,12 @@ const GENERATE: (&str, &str) = ("signal", "signal_generate");
 /// and its signal `sig`.
 const SYSCALLS: [&str; 3] = ["kill", "tkill", "tgkill"];
 
+pub fn main() -> ! {
+    main_as("sigsnoop", false)
+}
+
 /// Runs sigsnoop as `tool`; `kill_only` is killsnoop's fixed `-k`.
-pub fn main(tool: &str, kill_only: bool) -> ! {
+pub fn main_as(tool: &str, kill_only: bool) -> ! {
     bpfbin::main(tool, || run(kill_only))
 }
 

@@ -1,5 +1,5 @@
-//! sigsnoop: trace standard and real-time signals, as libbpf-tools' sigsnoop does.
+//! sigsnoop as a binary of its own; bpfbox links the same library.
 
 fn main() {
-    sigsnoop::main("sigsnoop", false)
+    sigsnoop::main()
 }

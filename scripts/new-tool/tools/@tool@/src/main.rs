@@ -1,0 +1,5 @@
+//! @tool@ as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    @tool@::main()
+}
