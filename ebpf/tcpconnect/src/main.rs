@@ -1,19 +1,8 @@
 //! tcpconnect, kernel side: active TCP opens, seen as the CLOSE -> SYN_SENT
-//! change of `sock:inet_sock_set_state`.
-//!
-//! libbpf-tools' tcpconnect reports a connect when tcp_v4_connect() or
-//! tcp_v6_connect() returns 0, read by a kretprobe. Both set SYN_SENT
-//! themselves, in the connecting task (PID, UID, comm valid), once the
-//! route, the destination and the source address are set, and then return 0
-//! unless one of the last steps fails (no free source port, the route for
-//! it, no memory for the SYN), which sets CLOSE again at once. So this change
-//! marks the same connects without kprobes, plus those rare ones that fail
-//! in those last steps. (An IPv6 socket connecting to an IPv4-mapped address
-//! goes through tcp_v4_connect() and changes state once, as an IPv6 socket.)
-//! Only the source port is not picked yet: with `-s` the connect is
-//! reported at the socket's next change (ESTABLISHED, or CLOSE when refused
-//! or timed out), and left out if it never got a port, as tcp_v4_connect()
-//! then failed.
+//! change of `sock:inet_sock_set_state`, which tcp_v4_connect() and
+//! tcp_v6_connect() make in the connecting task. The source port is not
+//! picked yet then: with `-s` a connect is reported at the socket's next
+//! change. Why this marks libbpf-tools' connects: docs/design.md.
 #![no_std]
 #![no_main]
 
