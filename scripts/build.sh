@@ -53,15 +53,12 @@ for arch in $arches; do
         set -- "$@" -Z build-std=std,panic_abort
         [ -z "$STD_FEATURES" ] || set -- "$@" -Z "build-std-features=$STD_FEATURES"
         # With std rebuilt, a panic (there should be none: every error is a
-        # message) aborts at once, leaving out the formatting and unwinding
-        # code std otherwise keeps for it: ~100 KB per tool. Nothing unwinds
-        # then, so no unwind tables (.eh_frame: ~70 KB per tool on x86_64 and
-        # aarch64, .ARM.exidx ~13 KB on armv7), and no panic locations (~2 KB).
-        # `{:?}` prints nothing (~28 KB on aarch64, mostly aya's derived Debug
-        # kept alive by its debug logs): what a person typed is quoted with
-        # bpfbin::text::quoted, and only -v's aya lines lose detail. MIR
+        # message) aborts at once, without std's formatting and unwinding
+        # code; nothing unwinds, so no unwind tables and no panic locations.
+        # `{:?}` prints nothing (what a person typed is quoted with
+        # bpfbin::output::text::quoted; only -v's aya lines lose detail). MIR
         # optimizations only up to level 1 leave inlining to LLVM's size
-        # heuristics: ~1.1 KB smaller.
+        # heuristics. What each saves: docs/design.md, "Binary size".
         flags="-Zunstable-options -Cpanic=immediate-abort -Cforce-unwind-tables=no -Zlocation-detail=none -Zfmt-debug=none -Zmir-opt-level=1"
     fi
     if [ ! -d "$(rustc --print sysroot)/lib/rustlib/$RUST_TARGET" ]; then

@@ -27,9 +27,9 @@ const RATE: u32 = 2000;
 /// How long stdout goes unread.
 const STALL: Duration = Duration::from_secs(3);
 
-/// What a tool may add to its resident set while overloaded: 10 % (about
-/// 120 KiB; the tools use about 1.2 MiB, and grow by 0 to 12 KiB here). Its
-/// buffers are fixed (the ring buffer is mapped at start, the output buffer
+/// What a tool may add to its resident set while overloaded: 10 % (the
+/// tools' resident sets are about a megabyte, and grow by a few pages at
+/// most here). Its buffers are fixed (the ring buffer is mapped at start, the output buffer
 /// is 16 KiB), so only pages touched for the first time may come; a heap
 /// block kept per printed event (16 bytes at the least) would add over
 /// 150 KiB in the 10,000 or so events of a run.

@@ -32,10 +32,10 @@ fn soak_seconds() -> u64 {
     secs
 }
 
-/// How far VmRSS may grow from the first sample to the last: 4 %, 25 to
-/// 50 KiB (the tools use 0.6 to 1.2 MiB). Every buffer is sized at start
-/// and each interval frees what it read from the maps, so the resident set
-/// stays put (4 KiB of growth at most in a 600 s run). Even the default
+/// How far VmRSS may grow from the first sample to the last: 4 %, a few
+/// dozen KiB (the tools' resident sets are about a megabyte). Every buffer
+/// is sized at start and each interval frees what it read from the maps, so
+/// the resident set stays put (a page of growth at most in a 600 s run). Even the default
 /// 20 s catch a leak of 16 bytes per event (10,000 events) or of 4 KiB per
 /// interval.
 fn rss_bound(first_kib: u64) -> u64 {

@@ -2,10 +2,7 @@
 //! thread; at `sys_exit_bind` find its socket (task -> files -> file ->
 //! socket -> sock, offsets from BTF) and send it as bind() left it: local
 //! address and port, protocol, interface, options, and the return value.
-//!
-//! libbpf-tools probes inet_bind()/inet6_bind() instead; the syscall
-//! tracepoints need no kprobes (CONFIG_KPROBES is often off on routers, and
-//! on the test host) and give the same socket, by its descriptor.
+//! Where libbpf-tools probes inet_bind(): no kprobes needed (docs/design.md).
 #![no_std]
 #![no_main]
 

@@ -16,12 +16,10 @@ pub const MAX_ENTRIES: u32 = 10240;
 /// and its NUL. Newer kernels' field is longer (10 bytes since 6.11).
 pub const RWBS_LEN: usize = 8;
 
-/// A request in flight, as the block tracepoints identify it. libbpf-tools
-/// keys by `struct request *`, which only raw or BTF tracepoints pass; their
-/// disk (`-D`, `-d`) then needs `struct request`'s layout, i.e. BTF. The
-/// classic tracepoints work without BTF and carry the disk and the start
-/// sector, which no two requests in flight on one disk share (a flush has
-/// sector 0 and no data: it can meet a read of sector 0, a rare miscount).
+/// A request in flight, as the classic block tracepoints identify it: by
+/// disk and start sector, which no two requests in flight on one disk share
+/// (a flush has sector 0 and no data: a rare miscount). libbpf-tools keys by
+/// `struct request *`, which needs BTF (docs/design.md).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StartKey {

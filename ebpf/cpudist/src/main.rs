@@ -1,11 +1,8 @@
 //! cpudist, kernel side: at each `sched_switch`, the previous task's time on
 //! the CPU ends and the next one's begins (with `-O`, the other way round);
-//! each span goes into a log2 histogram of `HISTS`.
-//!
-//! The previous task is still the current one, so its process, comm and
-//! cgroup are at hand. The next task is known by thread ID only: with `-O`
-//! and `-P`, `-p` or `-c`, its off-CPU time is kept in `PENDING` until it
-//! switches out again, current then.
+//! each span goes into a log2 histogram of `HISTS`. The next task is known
+//! by thread ID only: with `-O` and `-P`, `-p` or `-c`, its off-CPU time is
+//! kept in `PENDING` until it switches out again, current then.
 #![no_std]
 #![no_main]
 

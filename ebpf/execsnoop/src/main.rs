@@ -19,10 +19,10 @@ use bpfbin_kernel::{current_task, output, read_field, read_long, read_pointer, r
 bpfbin_kernel::config!(Config);
 
 /// Execs under way, by thread id, from entry to the matching exit. Entries
-/// are preallocated (7.7 KB each), so this holds fewer than libbpf-tools'
-/// 10240: 8 MB is plenty for execs in flight at once. LRU, so an entry whose
-/// exit never matched (a thread's exec returns under the leader's id) is
-/// reclaimed rather than kept forever.
+/// are preallocated, a whole event each, so this holds fewer than
+/// libbpf-tools' 10240: plenty for execs in flight at once. LRU, so an
+/// entry whose exit never matched (a thread's exec returns under the
+/// leader's id) is reclaimed rather than kept forever.
 #[map]
 static EXECS: LruHashMap<u32, Event> = LruHashMap::with_max_entries(1024, 0);
 

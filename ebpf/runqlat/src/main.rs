@@ -1,11 +1,9 @@
 //! runqlat, kernel side: note when a task becomes runnable (woken, or
 //! switched out still runnable), and when it is switched in count the wait
-//! in a log2 histogram of `HISTS`.
-//!
-//! The classic sched tracepoints name tasks by thread ID only. With `-P`,
-//! `--pidnss`, `-p` or `-c` the process, PID namespace or cgroup is needed:
-//! a wait is then kept in `WAITED` until the task switches out again, when
-//! it is the current task, its tgid known and the rest readable.
+//! in a log2 histogram of `HISTS`. The tracepoints name tasks by thread ID
+//! only: where the process, PID namespace or cgroup matters (`-P`,
+//! `--pidnss`, `-p`, `-c`), a wait is kept in `WAITED` until the task
+//! switches out again, the current task then (docs/design.md).
 #![no_std]
 #![no_main]
 

@@ -1,11 +1,8 @@
 //! solisten, kernel side: at `sys_enter_listen` remember the descriptor and
 //! backlog by thread; at `sys_exit_listen` find the socket (task -> files ->
 //! file -> socket -> sock, offsets from BTF) and send it as listen() left it,
-//! with the return value.
-//!
-//! libbpf-tools probes inet_listen() (fexit, else kprobes); the syscall
-//! tracepoints need neither kprobes nor BPF trampolines (CONFIG_KPROBES is
-//! often off on routers, and on the test host) and give the same socket.
+//! with the return value. Where libbpf-tools probes inet_listen(): no
+//! kprobes or BPF trampolines needed (docs/design.md).
 #![no_std]
 #![no_main]
 

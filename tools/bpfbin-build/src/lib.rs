@@ -2,14 +2,10 @@
 //! architecture, so `include_bytes_aligned!` can embed it.
 //!
 //! All tools of one architecture share one eBPF target directory,
-//! `target/ebpf/<arch>`: `core` (rebuilt with `-Z build-std`), aya-ebpf and
-//! the shared crates are compiled once, not once per tool, and a `cargo test`
-//! for the host reuses what the x86_64 release build left there. Each build
-//! script waits for cargo's lock on that directory in turn.
-//!
-//! Packagers whose Rust cannot build eBPF (Yocto, Buildroot, cross-rs) set
-//! `BPFBIN_EBPF_DIR` to a folder of prebuilt objects, one file per tool, as
-//! `scripts/build.sh` leaves them in `dist/<target>/ebpf/`.
+//! `target/ebpf/<arch>`, so `core`, aya-ebpf and the shared crates are
+//! compiled once (each build script waits for cargo's lock on it).
+//! Packagers whose Rust cannot build eBPF set `BPFBIN_EBPF_DIR` to prebuilt
+//! objects, as `scripts/build.sh` leaves them in `dist/<target>/ebpf/`.
 
 mod line_info;
 
@@ -92,7 +88,7 @@ fn try_embed(tool: &str) -> Result<(), String> {
     strip_debug(&target_dir.join("bpfel-unknown-none/release").join(tool), &out)
 }
 
-/// Copies the object without its DWARF, about 80% of it: bpf-linker needs
+/// Copies the object without its DWARF, most of it: bpf-linker needs
 /// DWARF to write BTF, but once written aya loads only the programs, maps and
 /// BTF (`.BTF`, `.BTF.ext`), which `--strip-debug` keeps. The BTF loses its
 /// line info too (`line_info`), and both their relocations, which only a

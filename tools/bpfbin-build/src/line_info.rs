@@ -2,8 +2,8 @@
 //! that map instructions to source lines, and the strings they name in
 //! `.BTF` (source files by their build-machine path, and each line's text).
 //! aya loads the programs without them; only the verifier log of `-v` loses
-//! its source lines. About 7 KB of a 24 KB object, and the object no longer
-//! depends on where it was built.
+//! its source lines. The object gets smaller and no longer depends on where
+//! it was built.
 
 /// The `.BTF` and `.BTF.ext` sections of the eBPF object `elf` (a 64-bit
 /// little-endian ELF), rewritten by `strip`.

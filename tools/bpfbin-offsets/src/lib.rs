@@ -84,8 +84,8 @@ fn run() -> Result<()> {
     out.flush()?;
     if args.stats {
         let members: usize = TABLES.iter().map(|(_, members)| members.len()).sum();
-        // u64 arithmetic: float (16 KB) or u128 (70 KB on arm32) formatting
-        // would cost more than the rest of this tool.
+        // u64 arithmetic: float or u128 (on arm32) formatting would cost
+        // more than the rest of this tool.
         let elapsed = start.elapsed();
         let micros = elapsed.as_secs() * 1_000_000 + u64::from(elapsed.subsec_micros());
         eprintln!(
@@ -102,7 +102,7 @@ fn run() -> Result<()> {
 }
 
 /// This process's peak resident set size in kB, as /proc/self/status says.
-/// One read into a stack buffer: the generic `fs::read` path costs 65 KB on
+/// One read into a stack buffer: the generic `fs::read` path is large on
 /// armv7.
 fn peak_rss_kb() -> Option<u64> {
     let mut status = [0u8; 4096];

@@ -103,12 +103,8 @@ fn run() -> Result<()> {
 
 /// The program for `function` (`vfs_create` or `vfs_unlink`) on this kernel:
 /// the one named like it reads the dentry as argument 1 (from 0), its
-/// `_idmap` twin as argument 2, where 5.12 moved it to put a `struct
-/// user_namespace *` (6.3: `struct mnt_idmap *`) first. libbpf-tools infers
-/// this from a struct changed in the same commits (`renamedata`); the
-/// function's own BTF prototype says it directly, and a kernel that moves it
-/// again is refused rather than misread. BTF without the function (pahole
-/// leaves some out) falls back on the kernel version.
+/// `_idmap` twin as argument 2 (5.12+), as the function's BTF prototype says,
+/// else the kernel version. The kernel's history: docs/design.md.
 fn program(btf: &mut Btf, function: &str) -> Result<String> {
     let arg = match btf.function_params(function)? {
         Some(params) => {

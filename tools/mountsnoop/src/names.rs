@@ -1,10 +1,7 @@
 //! Names for the numbers mountsnoop prints: flag bits, fsconfig commands and
 //! errnos, as the kernel's uapi headers name them.
-//!
-//! libbpf-tools decodes every flags argument but fsmount's and move_mount's
-//! with one table of MS_* names whose entries from bit 9 up sit one bit too
-//! low (it prints MS_BIND as MS_MOVE), and umount(2) and fsopen(2) flags as
-//! MS_* too. Here each argument gets its own table, with the uapi values.
+//! Each flags argument has its own table, with its syscall's uapi values,
+//! where libbpf-tools' one MS_* table misnames them (see docs/design.md).
 
 use std::borrow::Cow;
 

@@ -1,6 +1,6 @@
 //! tcpconnect: trace or count active TCP connections, as libbpf-tools'
 //! tcpconnect does, from `sock:inet_sock_set_state` (no kprobes, no BTF;
-//! see ebpf/tcpconnect for why that change marks the same connects).
+//! see docs/design.md for why that change marks the same connects).
 
 use std::{collections::HashMap, io::Write};
 

@@ -1,9 +1,8 @@
 //! Tracepoints, kprobes and uprobes opened as perf events (probes on the
 //! kernel's `kprobe` and `uprobe` PMUs, Linux 4.17+), with a loaded program
-//! attached. This is the attach aya's `attach` methods make, without what
-//! comes with them: link bookkeeping, tracefs fallbacks for older kernels,
-//! and symbol and library lookups (`bpfbin::uprobe` finds offsets): about
-//! 4 KB less in every tool, 8 KB in one with kprobes, 24 KB with uprobes.
+//! attached: the attach aya's `attach` methods make, without their link
+//! bookkeeping, tracefs fallbacks and symbol lookups, which every tool would
+//! carry (see docs/design.md).
 
 use std::{
     ffi::CString,

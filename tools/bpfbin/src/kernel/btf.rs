@@ -1,15 +1,8 @@
-//! Where kernel struct members sit on this kernel, read from its BTF. Rust
+//! Where kernel struct members sit on this kernel, read from its BTF: Rust
 //! cannot emit CO-RE relocations, so a tool resolves the offsets its eBPF
-//! program needs here, at load time, and passes them in as globals.
-//!
-//! vmlinux BTF is several megabytes (5.5 on 6.18 x86_64): read whole, it
-//! would multiply the peak memory of a tool that otherwise needs half of one,
-//! and before 6.16 sysfs cannot map it. So it is read through two 4 KiB
-//! windows (one on the types, one on the strings) and searched by linear scan,
-//! keeping one type's position every 64 ids to reach any type by id in a short
-//! hop: a few milliseconds for the members a tool needs. Only little-endian
-//! BTF without a base (vmlinux, not a module's) is read, and every read is
-//! checked: the file may be truncated or hostile.
+//! program needs here, at load time. The file is read through two small
+//! windows, never whole, and every read is checked: it may be truncated or
+//! hostile. Why: docs/design.md, "Kernel structs without CO-RE".
 
 use std::{fs::File, io, os::unix::fs::FileExt, path::Path};
 

@@ -1,6 +1,6 @@
 //! Decimal fractions without core's float formatting and parsing code
-//! (Grisu, Dragon, Eisel-Lemire and their tables): 13.5 KiB of every tool,
-//! which parsed an `f64` in `args`, and 6 KiB more of each that printed one.
+//! (Grisu, Dragon, Eisel-Lemire and their tables), which every tool that
+//! parsed or printed an `f64` would carry (see docs/design.md).
 
 use std::fmt;
 

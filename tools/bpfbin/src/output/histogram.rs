@@ -1,11 +1,9 @@
 //! log2 histograms as libbpf-tools prints them (trace_helpers.c's
 //! `print_log2_hist`), and as JSON with the raw slot counts.
 //!
-//! The layout is libbpf-tools' byte for byte. Two deliberate differences
-//! where its C arithmetic overflows: counts above 2^31 print as the unsigned
-//! numbers they are (C's `%d` makes them negative), and the bar is computed
-//! in 64 bits (C's 32-bit `val * width` wraps above 107374182, drawing a
-//! short bar for the largest slot).
+//! The layout is libbpf-tools' byte for byte, except where its C arithmetic
+//! overflows: large counts print unsigned and bars are computed in 64 bits
+//! (see docs/design.md).
 
 use std::io::{self, Write};
 

@@ -1,7 +1,6 @@
 //! Long tables of numbered names (syscalls, errnos), stored compactly. As
 //! `[(u32, &str)]` every entry costs 24 bytes on a 64-bit target before its
-//! name; here it costs 4, and the names are one string (syscount's three
-//! hundred syscalls: 6 KB less).
+//! name; here it costs 4, and the names are one string.
 
 /// Numbers, sorted, and their names, in the same order, separated by spaces.
 /// A number may have more than one name: the first is its own, the others
