@@ -14,7 +14,8 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use bpfbin_common::{
-    biolatency::{Config, Fields, Hist, HistKey, MAX_ENTRIES, MAX_SLOTS, RWBS_LEN, StartKey},
+    biolatency::{Config, Hist, HistKey, MAX_SLOTS},
+    block::{Fields, MAX_ENTRIES, RWBS_LEN, StartKey},
     histogram::slot,
 };
 use bpfbin_kernel::{atomic_add, now, read_record, value_or_insert};

@@ -15,8 +15,8 @@ use aya_ebpf::{
 };
 use bpfbin_common::{
     TASK_COMM_LEN,
-    biolatency::{Fields, MAX_ENTRIES, RWBS_LEN, StartKey},
     biosnoop::{Config, Event},
+    block::{Fields, MAX_ENTRIES, RWBS_LEN, StartKey},
 };
 use bpfbin_kernel::{now, read_record};
 

@@ -2,31 +2,13 @@
 //! completion) as log2 histograms the kernel keeps in a hash map that user
 //! space reads and empties per interval.
 
-use crate::{tracepoint::FieldOffset, user_pod};
+use crate::{
+    block::{Fields, RWBS_LEN},
+    user_pod,
+};
 
 /// Slots of each histogram, as libbpf-tools has them.
 pub const MAX_SLOTS: usize = 27;
-
-/// Entries of the map of start times and of the histogram map, as
-/// libbpf-tools sizes them.
-pub const MAX_ENTRIES: u32 = 10240;
-
-/// Bytes of the `rwbs` field kept per histogram (`-F`): the longest string
-/// `blk_fill_rwbs()` writes from the flags libbpf-tools names ("FDEFASM")
-/// and its NUL. Newer kernels' field is longer (10 bytes since 6.11).
-pub const RWBS_LEN: usize = 8;
-
-/// A request in flight, as the classic block tracepoints identify it: by
-/// disk and start sector, which no two requests in flight on one disk share
-/// (a flush has sector 0 and no data: a rare miscount). libbpf-tools keys by
-/// `struct request *`, which needs BTF (docs/design.md).
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct StartKey {
-    pub dev: u32,
-    pub _pad: u32,
-    pub sector: u64,
-}
 
 /// What a histogram is for: the disk with `-D` (the kernel's dev_t,
 /// major << 20 | minor), the request's `rwbs` with `-F` (else zeros).
@@ -47,16 +29,6 @@ impl Default for Hist {
     fn default() -> Self {
         Self { slots: [0; MAX_SLOTS] }
     }
-}
-
-/// Where `dev`, `sector` (and for the completion `rwbs`) sit in one block
-/// tracepoint's record.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Fields {
-    pub dev: FieldOffset,
-    pub sector: FieldOffset,
-    pub rwbs: FieldOffset,
 }
 
 /// Filters, modes and record layouts, set by user space before load.
@@ -80,4 +52,4 @@ pub struct Config {
     pub complete: Fields,
 }
 
-user_pod!(StartKey, HistKey, Hist, Config);
+user_pod!(HistKey, Hist, Config);

@@ -1,12 +1,12 @@
 //! biosnoop: one event per completed block request, with the task that
 //! submitted it, its disk, sector, size and latency.
 //!
-//! Requests are keyed by disk and start sector (`biolatency::StartKey`),
+//! Requests are keyed by disk and start sector (`block::StartKey`),
 //! from the classic block tracepoints, so no BTF is needed.
 
 use crate::{
     TASK_COMM_LEN,
-    biolatency::{Fields, RWBS_LEN},
+    block::{Fields, RWBS_LEN},
     tracepoint::FieldOffset,
     user_pod,
 };

@@ -1,5 +1,5 @@
 //! log2 histograms: filled in the kernel, printed by user space
-//! (`bpfbin::histogram`). Slot `i` counts the values whose floor(log2) is
+//! (`bpfbin::output::histogram`). Slot `i` counts the values whose floor(log2) is
 //! `i` (slot 0 also counts 0), as libbpf-tools' histograms do; the last slot
 //! also counts everything beyond it.
 

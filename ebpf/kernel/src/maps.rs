@@ -25,7 +25,7 @@ macro_rules! event_maps {
 }
 
 /// Declares the `-c` filter: the one-slot `CGROUPS` map user space fills
-/// (`bpfbin::maps::set_cgroup`), and `in_cgroup(on)`, whether the current
+/// (`bpfbin::bpf::maps::set_cgroup`), and `in_cgroup(on)`, whether the current
 /// task is in that cgroup or `on` is false (no `-c`).
 #[macro_export]
 macro_rules! cgroup_filter {

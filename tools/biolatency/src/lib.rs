@@ -22,7 +22,10 @@ use bpfbin::{
     },
     subsystems::block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
 };
-use bpfbin_common::biolatency::{Config, Fields, Hist, HistKey};
+use bpfbin_common::{
+    biolatency::{Config, Hist, HistKey},
+    block::Fields,
+};
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/biolatency"));
 

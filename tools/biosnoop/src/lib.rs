@@ -23,8 +23,8 @@ use bpfbin::{
     subsystems::block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
 };
 use bpfbin_common::{
-    biolatency::Fields,
     biosnoop::{Config, Event},
+    block::Fields,
 };
 
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/biosnoop"));

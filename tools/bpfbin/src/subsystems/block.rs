@@ -4,7 +4,7 @@
 
 use std::{collections::BTreeMap, fs};
 
-use bpfbin_common::biolatency::Fields;
+use bpfbin_common::block::Fields;
 
 use crate::{
     error::{Error, Result},

@@ -6,7 +6,7 @@ use argh::FromArgs;
 use bpfbin::{
     Error, Result,
     args::positive,
-    load::load,
+    bpf::load::load,
     output::{Output, write_error},
 };
 use bpfbin_common::@tool@::Config;
@@ -45,7 +45,7 @@ fn run() -> Result<()> {
         writeln!(out, "{:<18} {:<16} PID", "TIME(s)", "COMM").map_err(write_error)?;
     }
     out.flush()?;
-    // To write: attach the programs (bpfbin::load), run the event loop
-    // (bpfbin::event_loop::Events) and print each event, as syncsnoop does.
+    // To write: attach the programs (bpfbin::bpf::load), run the event loop
+    // (bpfbin::bpf::event_loop::Events) and print each event, as syncsnoop does.
     Err(Error::new("not written yet: tools/@tool@/src/lib.rs attaches nothing"))
 }
