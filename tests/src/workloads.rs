@@ -94,3 +94,41 @@ impl Drop for DiskWrites {
         let _ = std::fs::remove_file(&self.1);
     }
 }
+
+/// A loop device over a sparse file in /tmp, detached and the file removed
+/// when dropped: a disk no other task's I/O reaches, so what a tool counts
+/// on it is exactly what a test did. Without an I/O scheduler, each request
+/// is issued in the task that submits it.
+pub struct LoopDisk {
+    /// `/dev/loopN`, and its name in /sys/block.
+    pub dev: String,
+    pub name: String,
+    file: PathBuf,
+}
+
+impl LoopDisk {
+    pub fn new(label: &str) -> Self {
+        let file = crate::unique_path(label);
+        std::fs::File::create(&file).unwrap().set_len(16 << 20).unwrap();
+        let out = Command::new("losetup").args(["-f", "--show"]).arg(&file).output().expect("losetup");
+        assert!(out.status.success(), "losetup: {}", String::from_utf8_lossy(&out.stderr));
+        let dev = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        let name = dev.trim_start_matches("/dev/").to_owned();
+        // udev, where it runs, probes a new disk: that I/O is over before a test traces.
+        let _ = Command::new("udevadm").arg("settle").status();
+        Self { dev, name, file }
+    }
+
+    /// Runs dd with `args` (its `if=` or `of=` naming `dev`) to the end.
+    pub fn dd(&self, args: &[&str]) {
+        let status = Command::new("dd").arg("status=none").args(args).status().expect("dd");
+        assert!(status.success(), "dd {args:?}");
+    }
+}
+
+impl Drop for LoopDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("losetup").args(["-d", &self.dev]).status();
+        let _ = std::fs::remove_file(&self.file);
+    }
+}

@@ -9,6 +9,7 @@ pub mod bashreadline;
 pub mod bindsnoop;
 pub mod biolatency;
 pub mod biosnoop;
+pub mod bitesize;
 pub mod block;
 pub mod capable;
 pub mod cpudist;

@@ -1,0 +1,5 @@
+//! bitesize as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    bitesize::main()
+}
