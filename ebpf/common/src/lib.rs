@@ -8,6 +8,7 @@
 pub mod bashreadline;
 pub mod bindsnoop;
 pub mod biolatency;
+pub mod biopattern;
 pub mod biosnoop;
 pub mod bitesize;
 pub mod block;

@@ -1,0 +1,5 @@
+//! biopattern as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    biopattern::main()
+}
