@@ -102,7 +102,7 @@ fn unknown_and_overlong_disk_names() {
     assert_eq!(stderr, "biolatency: invalid disk name: no nosuchdisk0 in /sys/block\n");
 
     let out = run("biolatency", &["-d", &"x".repeat(32)]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(64));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("biolatency: invalid disk name: too long\n"), "{stderr}");
 }

@@ -182,7 +182,7 @@ fn bad_functions_are_one_line_errors() {
         (&["c:"][..], "funclatency: no function name in c:"),
         (&["-m", "-u", "c:malloc"][..], "funclatency: only set one of -m or -u"),
     ] {
-        let stderr = error(args, 2);
+        let stderr = error(args, 64);
         assert!(stderr.starts_with(&format!("{message}\n")), "{args:?}: {stderr}");
     }
 }

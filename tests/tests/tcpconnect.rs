@@ -208,7 +208,7 @@ fn bad_command_lines_are_usage_errors() {
     let bad: [&[&str]; 5] = [&["-P", "0"], &["-P", "1,2,x"], &["-p", "0"], &["-u", "-1"], &["extra"]];
     for args in bad {
         let out = run("tcpconnect", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("tcpconnect: ") && stderr.contains("Usage: tcpconnect"), "{args:?}: {stderr}");
     }

@@ -20,7 +20,7 @@ use crate::{
 /// Parses this process's arguments. `with_value` lists the short options that
 /// take a value (e.g. "dnptu"); other letters in a cluster are switches.
 /// `--help` prints usage and `-V`/`--version` the version, and exit 0; bad
-/// usage prints the error and the usage line and exits 2.
+/// usage prints the error and the usage line and exits 64, as argp does.
 pub fn parse<T: FromArgs>(with_value: &str) -> Result<T> {
     let mut raw = tool_args();
     let program = raw.next().map(program_name).unwrap_or_default();
@@ -67,7 +67,7 @@ fn asks_for_version(words: &[&str], with_value: &str) -> bool {
 }
 
 /// A usage error found after parsing, such as flags that exclude each
-/// other: exit status 2 and the usage line, as for the errors `parse` finds.
+/// other: exit status 64 and the usage line, as for the errors `parse` finds.
 pub fn usage_error<T: FromArgs>(message: impl std::fmt::Display) -> Error {
     let program = tool_args().next().map(program_name).unwrap_or_default();
     Error::usage(format!("{message}\n{}", usage_line::<T>(&program)))
@@ -273,7 +273,7 @@ mod tests {
     }
 
     #[test]
-    fn bad_usage_is_status_two_with_the_usage_line() {
+    fn bad_usage_is_ex_usage_with_the_usage_line() {
         let err = parse_from::<Demo>("demo", &["--bogus".into()], "p").unwrap_err();
         assert_eq!(err.code(), EXIT_USAGE);
         let message = err.message().unwrap();
