@@ -71,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     match parse_from::<Args>("opensnoop", &words, with_value) {
         Ok(_) => {}
-        // --help: printed, and a quiet exit 0.
+        // -h, --help, --usage, -V: printed, and a quiet exit 0.
         Err(err) if err.code() == 0 => assert!(err.message().is_none()),
         Err(err) => {
             assert_eq!(err.code(), EXIT_USAGE, "not a usage error: {:?}", err.message());

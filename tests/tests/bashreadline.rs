@@ -245,10 +245,10 @@ fn without_bash_it_says_so_in_one_line() {
 }
 
 #[test]
-fn unknown_flags_print_usage_and_exit_2() {
+fn unknown_flags_print_usage_and_exit_64() {
     for args in [&["--bogus"][..], &["-x"], &["-s"], &["-p", "1"]] {
         let out = run("bashreadline", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("bashreadline: ") && stderr.contains("Usage: bashreadline"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");

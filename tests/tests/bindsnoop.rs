@@ -206,7 +206,7 @@ fn errors() {
     let bad: [&[&str]; 5] = [&["-p", "0"], &["-P", "0"], &["-P", "80,x"], &["-c"], &["1"]];
     for args in bad {
         let out = run("bindsnoop", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("bindsnoop: ") && stderr.contains("Usage: bindsnoop"), "{args:?}: {stderr}");
     }

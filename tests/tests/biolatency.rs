@@ -26,7 +26,8 @@ fn biolatency(scratch: &Scratch, args: &[&str]) -> Vec<String> {
 #[test]
 fn per_disk_sections() {
     let scratch = Scratch::new();
-    let out = biolatency(&scratch, &["-D", SECONDS, "1"]);
+    // `--disk` is -D, as libbpf-tools' argp binds it.
+    let out = biolatency(&scratch, &["--disk", SECONDS, "1"]);
     assert_eq!(out[0], "Tracing block device I/O... Hit Ctrl-C to end.");
     // The interval's empty line, then per disk "\ndisk = NAME\t".
     assert_eq!(out[1], "");
@@ -96,13 +97,15 @@ fn json_has_the_disk_and_the_raw_slots() {
 
 #[test]
 fn unknown_and_overlong_disk_names() {
-    let out = run("biolatency", &["-d", "nosuchdisk0"]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr, "biolatency: invalid disk name: no nosuchdisk0 in /sys/block\n");
+    for flag in ["-d", "--disk-name"] {
+        let out = run("biolatency", &[flag, "nosuchdisk0"]);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr, "biolatency: invalid disk name: no nosuchdisk0 in /sys/block\n");
+    }
 
     let out = run("biolatency", &["-d", &"x".repeat(32)]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(64));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("biolatency: invalid disk name: too long\n"), "{stderr}");
 }

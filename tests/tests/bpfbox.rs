@@ -72,7 +72,7 @@ fn no_tool_or_an_unknown_one_is_a_usage_error() {
     for args in [&[][..], &["nosuchtool"], &["--no-such-option"]] {
         let out = run("bpfbox", args);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {stderr}");
         assert!(stderr.starts_with("bpfbox: "), "{stderr}");
         assert!(stderr.lines().last().unwrap().starts_with("Usage: bpfbox"), "{stderr}");
         assert!(out.stdout.is_empty());

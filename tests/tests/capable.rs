@@ -57,7 +57,7 @@ fn sees_checks_with_their_verdicts() {
 }
 
 #[test]
-fn bad_flags_print_usage_and_exit_2() {
+fn bad_flags_print_usage_and_exit_64() {
     for args in [
         &["--bogus"][..],
         &["-p", "0"],
@@ -72,7 +72,7 @@ fn bad_flags_print_usage_and_exit_2() {
         &["--stack-storage-size", "-1"],
     ] {
         let out = run("capable", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("capable: ") && stderr.contains("Usage: capable"), "{args:?}: {stderr}");
     }

@@ -83,12 +83,12 @@ fn per_thread_sections_and_milliseconds() {
 }
 
 #[test]
-fn bad_flags_print_usage_and_exit_2() {
+fn bad_flags_print_usage_and_exit_64() {
     let cases: [&[&str]; 7] =
         [&["--bogus"], &["-p", "0"], &["0"], &["1", "2", "3"], &["-P", "-L"], &["-c"], &["-O", "x"]];
     for args in cases {
         let out = run("cpudist", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("cpudist: ") && stderr.contains("Usage: cpudist"), "{args:?}: {stderr}");
     }

@@ -203,10 +203,10 @@ fn a_missing_btf_file_is_named() {
 }
 
 #[test]
-fn bad_flags_and_values_exit_2() {
+fn bad_flags_and_values_exit_64() {
     for args in [&["--bogus"][..], &["--max-args", "0"], &["--max-args", "61"], &["-u", "x"], &["-c"]] {
         let out = run("execsnoop", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("execsnoop: ") && stderr.contains("Usage: execsnoop"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");

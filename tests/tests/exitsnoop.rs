@@ -198,10 +198,10 @@ fn a_missing_btf_file_is_named() {
 }
 
 #[test]
-fn bad_flags_and_values_exit_2() {
+fn bad_flags_and_values_exit_64() {
     for args in [&["--bogus"][..], &["-p", "abc"], &["-p", "0"], &["-p"], &["-c"]] {
         let out = run("exitsnoop", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("exitsnoop: ") && stderr.contains("Usage: exitsnoop"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");

@@ -69,10 +69,10 @@ fn a_file_that_is_not_btf_is_an_error() {
 }
 
 #[test]
-fn bad_flags_print_usage_and_exit_2() {
+fn bad_flags_print_usage_and_exit_64() {
     for args in [&["--bogus"][..], &["-p", "0"], &["-p", "abc"], &["-p", "-1"], &["-p"], &["-x"], &["--btf"]] {
         let out = run("filelife", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("filelife: ") && stderr.contains("Usage: filelife"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");

@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use bpfbin_tests::{Finished, Traced, histogram::histograms, kernel_has_kprobes, run, workloads::Cgroup};
+use bpfbin_tests::{Finished, Traced, histogram::histograms, kernel_has_kprobes, run, run_workload, workloads::Cgroup};
 
 /// A python3 that sleeps `ms` milliseconds at a time until dropped.
 struct Sleeper(Child);
@@ -172,6 +172,15 @@ fn bad_functions_are_one_line_errors() {
         error(&["-p", &pid, "nosuchlib:malloc"], 1),
         format!("funclatency: cannot find library libnosuchlib in process {pid}\n")
     );
+    // libbpf-tools: "No such pid N", whichever file the uprobe goes to.
+    let gone = run_workload("true", &[]).to_string();
+    for function in ["c:malloc", ":main", "/bin/true:main"] {
+        assert_eq!(
+            error(&["-p", &gone, function], 1),
+            format!("funclatency: no such pid {gone}: -p names no running process\n"),
+            "{function}"
+        );
+    }
     assert_eq!(
         error(&["/no/such/file:malloc"], 1),
         "funclatency: reading /no/such/file: No such file or directory (os error 2)\n"
@@ -182,7 +191,7 @@ fn bad_functions_are_one_line_errors() {
         (&["c:"][..], "funclatency: no function name in c:"),
         (&["-m", "-u", "c:malloc"][..], "funclatency: only set one of -m or -u"),
     ] {
-        let stderr = error(args, 2);
+        let stderr = error(args, 64);
         assert!(stderr.starts_with(&format!("{message}\n")), "{args:?}: {stderr}");
     }
 }

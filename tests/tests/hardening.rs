@@ -79,12 +79,12 @@ fn bad_values(value_name: &str) -> &'static [&'static str] {
     }
 }
 
-/// A bad usage: status 2, and on stderr the tool's name, the reason and the
-/// usage line, nothing else (no panic, no log noise).
+/// A bad usage: status 64 (EX_USAGE, as argp), and on stderr the tool's
+/// name, the reason and the usage line, nothing else (no panic, no log noise).
 fn assert_usage_error(tool_name: &str, args: &[&str]) {
     let out = run(tool_name, args);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{tool_name} {args:?}: {stderr}");
+    assert_eq!(out.status.code(), Some(64), "{tool_name} {args:?}: {stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
     assert!(lines.len() >= 2, "{tool_name} {args:?}: {stderr}");
     assert!(lines[0].starts_with(&format!("{tool_name}: ")), "{tool_name} {args:?}: {stderr}");

@@ -147,11 +147,11 @@ fn json_objects() {
 }
 
 #[test]
-fn bad_flags_print_usage_and_exit_2() {
+fn bad_flags_print_usage_and_exit_64() {
     let cases: [&[&str]; 6] = [&["--bogus"], &["0"], &["1", "2", "3"], &["-s", "x"], &["-s", "-1"], &["-c"]];
     for args in cases {
         let out = run("hardirqs", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("hardirqs: ") && stderr.contains("Usage: hardirqs"), "{args:?}: {stderr}");
     }

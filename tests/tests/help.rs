@@ -57,3 +57,27 @@ fn every_tool_prints_its_version() {
     let out = run("execsnoop", &["-xV"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), format!("execsnoop (bpfbin) {version}\n"));
 }
+
+/// What argp answers for every libbpf-tools tool: `-h` and `-?` print the
+/// help `--help` prints, `--usage` its usage line, which advertises `[-h]`;
+/// the help lists `-V, --version`.
+#[test]
+fn every_tool_answers_h_and_usage_as_argp_does() {
+    for tool_name in built_tools() {
+        if tool_name == "bpfbox" {
+            continue; // its own usage: bpfbox TOOL [ARGS...]
+        }
+        let help = String::from_utf8(run(&tool_name, &["--help"]).stdout).unwrap();
+        assert!(help.starts_with(&format!("Usage: {tool_name} [-h] ")), "{tool_name}: {help}");
+        assert!(help.contains("\n  -V, --version "), "{tool_name}: {help}");
+        for flag in ["-h", "-?"] {
+            let out = run(&tool_name, &[flag]);
+            assert_eq!(out.status.code(), Some(0), "{tool_name} {flag}");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), help, "{tool_name} {flag}");
+            assert!(out.stderr.is_empty(), "{tool_name} {flag}");
+        }
+        let out = run(&tool_name, &["--usage"]);
+        assert_eq!(out.status.code(), Some(0), "{tool_name} --usage");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{}\n", help.lines().next().unwrap()));
+    }
+}

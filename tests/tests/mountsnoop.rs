@@ -322,10 +322,10 @@ fn a_btf_file_that_cannot_be_read_is_an_error() {
 }
 
 #[test]
-fn unknown_flags_print_usage_and_exit_2() {
+fn unknown_flags_print_usage_and_exit_64() {
     for args in [&["--bogus"][..], &["-x"], &["-p", "0"], &["-p", "abc"], &["-p"]] {
         let out = run("mountsnoop", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("mountsnoop: ") && stderr.contains("Usage: mountsnoop"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");

@@ -31,11 +31,11 @@ fn attaches_or_says_there_are_no_kprobes() {
 }
 
 #[test]
-fn bad_flags_print_usage_and_exit_2() {
+fn bad_flags_print_usage_and_exit_64() {
     // -p and -x are other tools' options; oomkill takes no arguments.
     for args in [&["--bogus"][..], &["-p", "1"], &["-x"], &["1"], &["--btf"]] {
         let out = run("oomkill", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("oomkill: ") && stderr.contains("Usage: oomkill"), "{args:?}: {stderr}");
         assert!(out.stdout.is_empty(), "{args:?}");

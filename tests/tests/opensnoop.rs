@@ -154,9 +154,9 @@ fn full_path_without_btf_names_the_flag_to_use() {
 }
 
 #[test]
-fn unknown_flags_print_usage_and_exit_2() {
+fn unknown_flags_print_usage_and_exit_64() {
     let out = run("opensnoop", &["--bogus"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(64));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--bogus") && stderr.contains("Usage: opensnoop"), "{stderr}");
 }
@@ -165,7 +165,7 @@ fn unknown_flags_print_usage_and_exit_2() {
 fn bad_values_are_one_line_errors() {
     for args in [&["-p", "abc"][..], &["-p", "0"], &["-d", "-1"], &["-u", "x"]] {
         let out = run("opensnoop", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("opensnoop: "), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");

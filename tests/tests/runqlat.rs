@@ -168,7 +168,7 @@ fn sigint_prints_the_summary_and_exits_0() {
 }
 
 #[test]
-fn bad_flags_print_usage_and_exit_2() {
+fn bad_flags_print_usage_and_exit_64() {
     let cases: [&[&str]; 11] = [
         &["--bogus"],
         &["-p", "0"],
@@ -184,7 +184,7 @@ fn bad_flags_print_usage_and_exit_2() {
     ];
     for args in cases {
         let out = run("runqlat", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("runqlat: ") && stderr.contains("Usage: runqlat"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");

@@ -166,13 +166,13 @@ fn json_lines_carry_every_field() {
 }
 
 #[test]
-fn bad_flags_and_values_exit_2() {
+fn bad_flags_and_values_exit_64() {
     for tool in ["sigsnoop", "killsnoop"] {
         let bad: [&[&str]; 7] =
             [&["--bogus"], &["-p", "0"], &["-p"], &["-s", "0"], &["-s", "32"], &["-s", "USR1"], &["-s1,"]];
         for args in bad {
             let out = run(tool, args);
-            assert_eq!(out.status.code(), Some(2), "{tool} {args:?}");
+            assert_eq!(out.status.code(), Some(64), "{tool} {args:?}");
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(stderr.starts_with(&format!("{tool}: ")), "{args:?}: {stderr}");
             assert!(stderr.contains(&format!("Usage: {tool}")), "{args:?}: {stderr}");

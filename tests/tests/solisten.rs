@@ -106,7 +106,7 @@ fn bad_command_lines_are_usage_errors() {
     let bad: [&[&str]; 4] = [&["-p", "0"], &["-p", "x"], &["-x"], &["1"]];
     for args in bad {
         let out = run("solisten", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("solisten: ") && stderr.contains("Usage: solisten"), "{args:?}: {stderr}");
     }

@@ -123,10 +123,10 @@ fn json_lines_carry_every_field() {
 }
 
 #[test]
-fn unknown_flags_print_usage_and_exit_2() {
+fn unknown_flags_print_usage_and_exit_64() {
     for args in [&["--bogus"][..], &["-T"], &["-p", "0"], &["-p", "abc"]] {
         let out = run("statsnoop", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("statsnoop: ") && stderr.contains("Usage: statsnoop"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");

@@ -63,10 +63,10 @@ fn pid_filter_keeps_only_that_process() {
 }
 
 #[test]
-fn unknown_flags_print_usage_and_exit_2() {
+fn unknown_flags_print_usage_and_exit_64() {
     for args in [&["--bogus"][..], &["-x"], &["-p", "0"], &["-p", "abc"]] {
         let out = run("syncsnoop", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("syncsnoop: ") && stderr.contains("Usage: syncsnoop"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");

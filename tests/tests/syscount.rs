@@ -259,7 +259,7 @@ fn cgroup_filter_keeps_only_its_processes() {
 }
 
 #[test]
-fn bad_flags_print_usage_and_exit_2() {
+fn bad_flags_print_usage_and_exit_64() {
     let cases: [&[&str]; 11] = [
         &["--bogus"],
         &["-p", "0"],
@@ -275,7 +275,7 @@ fn bad_flags_print_usage_and_exit_2() {
     ];
     for args in cases {
         let out = run("syscount", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("syscount: ") && stderr.contains("Usage: syscount"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");

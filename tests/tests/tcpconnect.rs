@@ -203,12 +203,25 @@ fn json_lines_carry_every_field() {
     assert!(event["ts_us"].as_u64().unwrap() > 1_600_000_000_000_000);
 }
 
+/// `-C`/`--cgroupmap` and `-M`/`--mntnsmap`, which libbpf-tools accepts and
+/// does not implement: the same warning, and every connect is traced.
+#[test]
+fn cgroupmap_and_mntnsmap_warn_and_trace_on() {
+    let (listener, port) = listen("127.0.0.1:0");
+    let mut tcpconnect = Traced::start("tcpconnect", &["-C", "/sys/fs/bpf/cgroups", "--mntnsmap=/x", "-P", &port]);
+    connect(&listener);
+    tcpconnect.expect_line("the connect", |l| columns(l).last() == Some(&port.as_str()));
+    let done = tcpconnect.interrupt();
+    assert!(done.status.success(), "{}", done.stderr);
+    assert_eq!(done.stderr, "tcpconnect: not implemented: --cgroupmap\ntcpconnect: not implemented: --mntnsmap\n");
+}
+
 #[test]
 fn bad_command_lines_are_usage_errors() {
-    let bad: [&[&str]; 5] = [&["-P", "0"], &["-P", "1,2,x"], &["-p", "0"], &["-u", "-1"], &["extra"]];
+    let bad: [&[&str]; 6] = [&["-P", "0"], &["-P", "1,2,x"], &["-p", "0"], &["-u", "-1"], &["extra"], &["-C"]];
     for args in bad {
         let out = run("tcpconnect", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("tcpconnect: ") && stderr.contains("Usage: tcpconnect"), "{args:?}: {stderr}");
     }

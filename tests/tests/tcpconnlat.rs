@@ -116,7 +116,7 @@ fn bad_command_lines_are_usage_errors() {
     let bad: [&[&str]; 5] = [&["0"], &["-1"], &["abc"], &["1", "2"], &["-p", "x"]];
     for args in bad {
         let out = run("tcpconnlat", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("tcpconnlat: ") && stderr.contains("Usage: tcpconnlat"), "{args:?}: {stderr}");
     }

@@ -109,7 +109,7 @@ fn bad_command_lines_are_usage_errors() {
     let bad: [&[&str]; 4] = [&["-4", "-6"], &["-L", "0"], &["-D", "1,,2"], &["-p", "0"]];
     for args in bad {
         let out = run("tcplife", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("tcplife: ") && stderr.contains("Usage: tcplife"), "{args:?}: {stderr}");
     }

@@ -200,7 +200,7 @@ fn bad_command_lines_are_usage_errors() {
     let bad: [&[&str]; 3] = [&["-4", "-6"], &["-x"], &["1"]];
     for args in bad {
         let out = run("tcpretrans", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("tcpretrans: ") && stderr.contains("Usage: tcpretrans"), "{args:?}: {stderr}");
     }

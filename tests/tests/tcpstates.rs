@@ -167,7 +167,7 @@ fn bad_command_lines_are_usage_errors() {
     let bad: [&[&str]; 5] = [&["-4", "-6"], &["-L", "0"], &["-D", "65536"], &["-L", "80,x"], &["-D", ""]];
     for args in bad {
         let out = run("tcpstates", args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.starts_with("tcpstates: ") && stderr.contains("Usage: tcpstates"), "{args:?}: {stderr}");
     }

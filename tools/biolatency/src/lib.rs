@@ -50,13 +50,14 @@ struct Args {
     #[argh(switch, short = 'Q')]
     queued: bool,
     /// print a histogram per disk device
-    #[argh(switch, short = 'D')]
-    disks: bool,
+    // `--disk`, as libbpf-tools' argp binds it: the first of its two options of that name.
+    #[argh(switch, short = 'D', long = "disk")]
+    per_disk: bool,
     /// print a histogram per set of I/O flags
     #[argh(switch, short = 'F', long = "flag")]
     flags: bool,
     /// trace this disk only
-    #[argh(option, short = 'd')]
+    #[argh(option, short = 'd', long = "disk-name")]
     disk: Option<String>,
     /// trace process in cgroup path (cgroup v2), e.g. /sys/fs/cgroup/unified/CG
     #[argh(option, short = 'c')]
@@ -91,7 +92,7 @@ fn run() -> Result<()> {
     let config = Config {
         dev: dev.unwrap_or(0),
         filter_dev: dev.is_some().into(),
-        per_disk: args.disks.into(),
+        per_disk: args.per_disk.into(),
         per_flag: args.flags.into(),
         milliseconds: args.milliseconds.into(),
         queued: args.queued.into(),
@@ -124,7 +125,7 @@ fn run() -> Result<()> {
             let ts_us = unix_micros();
             for (key, hist) in hists {
                 write!(out, "{{\"ts_us\":{ts_us},")?;
-                if args.disks {
+                if args.per_disk {
                     out.write_all(b"\"disk\":")?;
                     write_json_str(out, disk_name(&disks, key.dev).as_bytes())?;
                     out.write_all(b",")?;
@@ -139,7 +140,7 @@ fn run() -> Result<()> {
         }
         write_interval_header(out, args.timestamp)?;
         for (key, hist) in hists {
-            if args.disks {
+            if args.per_disk {
                 write!(out, "\ndisk = {}\t", disk_name(&disks, key.dev))?;
             }
             if args.flags {

@@ -19,8 +19,9 @@ use crate::{
 
 /// Parses this process's arguments. `with_value` lists the short options that
 /// take a value (e.g. "dnptu"); other letters in a cluster are switches.
-/// `--help` prints usage and `-V`/`--version` the version, and exit 0; bad
-/// usage prints the error and the usage line and exits 2.
+/// `-h`/`-?`/`--help` print the help, `--usage` the usage line and
+/// `-V`/`--version` the version, and exit 0; bad usage prints the error and
+/// the usage line and exits 64, as argp does.
 pub fn parse<T: FromArgs>(with_value: &str) -> Result<T> {
     let mut raw = tool_args();
     let program = raw.next().map(program_name).unwrap_or_default();
@@ -37,17 +38,49 @@ pub fn parse<T: FromArgs>(with_value: &str) -> Result<T> {
 pub fn parse_from<T: FromArgs>(program: &str, words: &[String], with_value: &str) -> Result<T> {
     let words = split_words(words, with_value);
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    T::from_args(&[program], &words).map_err(|EarlyExit { output, status }| match status {
-        Ok(()) => {
-            print!("{output}");
-            Error::quiet()
+    let answer = match first_request(&words, with_value) {
+        Some(Request::Help) => help::<T>(program),
+        Some(Request::Usage) => format!("{}\n", usage_line::<T>(program)),
+        Some(Request::Version) => format!("{}\n", version_line(program)),
+        None => {
+            return T::from_args(&[program], &words).map_err(|EarlyExit { output, status }| match status {
+                // argh's own help word, `help`.
+                Ok(()) => {
+                    print!("{}", help::<T>(program));
+                    Error::quiet()
+                }
+                Err(()) => Error::usage(format!("{}\n{}", output.trim_end(), usage_line::<T>(program))),
+            });
         }
-        // argh has no --version; a tool's own flags never include it.
-        Err(()) if asks_for_version(&words, with_value) => {
-            println!("{}", version_line(program));
-            Error::quiet()
-        }
-        Err(()) => Error::usage(format!("{}\n{}", output.trim_end(), usage_line::<T>(program))),
+    };
+    print!("{answer}");
+    Err(Error::quiet())
+}
+
+/// What argp answers for every libbpf-tools tool besides its own flags.
+/// argh knows only `--help`, so these are answered before argh sees them.
+#[derive(Debug, PartialEq)]
+enum Request {
+    /// `-h` (each tool's hidden option upstream), `-?` and `--help`.
+    Help,
+    /// `--usage`.
+    Usage,
+    /// `-V` and `--version`.
+    Version,
+}
+
+/// The first request in split `words` that is a flag, not the value of a
+/// short option nor after `--`: argp answers the first.
+fn first_request(words: &[&str], with_value: &str) -> Option<Request> {
+    let flags = words.iter().take_while(|word| **word != "--");
+    flags.enumerate().find_map(|(at, word)| {
+        let request = match *word {
+            "-h" | "-?" | "--help" => Request::Help,
+            "--usage" => Request::Usage,
+            "-V" | "--version" => Request::Version,
+            _ => return None,
+        };
+        (!takes_value(at.checked_sub(1).map(|before| words[before]), with_value)).then_some(request)
     })
 }
 
@@ -57,17 +90,8 @@ pub fn version_line(program: &str) -> String {
     format!("{program} (bpfbin) {}", env!("CARGO_PKG_VERSION"))
 }
 
-/// Whether split `words` hold `-V` or `--version` as a flag, not as the value
-/// of a short option nor after `--`.
-fn asks_for_version(words: &[&str], with_value: &str) -> bool {
-    let flags = words.iter().take_while(|word| **word != "--");
-    flags.enumerate().any(|(at, word)| {
-        matches!(*word, "-V" | "--version") && !takes_value(at.checked_sub(1).map(|before| words[before]), with_value)
-    })
-}
-
 /// A usage error found after parsing, such as flags that exclude each
-/// other: exit status 2 and the usage line, as for the errors `parse` finds.
+/// other: exit status 64 and the usage line, as for the errors `parse` finds.
 pub fn usage_error<T: FromArgs>(message: impl std::fmt::Display) -> Error {
     let program = tool_args().next().map(program_name).unwrap_or_default();
     Error::usage(format!("{message}\n{}", usage_line::<T>(&program)))
@@ -84,11 +108,43 @@ pub fn interval_count<T: FromArgs>(words: &[u32]) -> Result<(Option<u32>, Option
     }
 }
 
+/// argh's help, with the requests argp answers: `[-h]` on the usage line
+/// as libbpf-tools' usage texts have it, and in the options list what
+/// argh's `--help` line leaves out.
+fn help<T: FromArgs>(program: &str) -> String {
+    let help = T::from_args(&[program], &["--help"]).err().map(|help| help.output).unwrap_or_default();
+    let mut lines = help.lines();
+    let mut out = lines.next().map(|usage| with_help_flag(usage, program)).unwrap_or_default();
+    out.push('\n');
+    for line in lines {
+        if line.starts_with("  --help") {
+            for (flags, what) in [
+                ("-h, -?, --help", "display this help"),
+                ("--usage", "display the usage line"),
+                ("-V, --version", "display the version"),
+            ] {
+                out += &format!("  {flags:<18}{what}\n");
+            }
+        } else {
+            out += line;
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The first line of `help`: `Usage: tool [-h] ...`.
 fn usage_line<T: FromArgs>(program: &str) -> String {
-    T::from_args(&[program], &["--help"])
-        .err()
-        .and_then(|help| help.output.lines().next().map(str::to_owned))
-        .unwrap_or_default()
+    help::<T>(program).lines().next().unwrap_or_default().to_owned()
+}
+
+/// argh's usage line `Usage: tool ...` with `[-h]` after the tool's name.
+fn with_help_flag(usage: &str, program: &str) -> String {
+    let head = format!("Usage: {program}");
+    match usage.strip_prefix(&head) {
+        Some(rest) => format!("{head} [-h]{rest}"),
+        None => usage.to_owned(),
+    }
 }
 
 /// Set when a multi-call binary runs a tool as `bpfbox TOOL ARGS...`: the
@@ -251,34 +307,54 @@ mod tests {
     }
 
     #[test]
-    fn version_is_asked_for_by_a_flag_not_by_a_value() {
-        let asks =
-            |words: &[&str]| asks_for_version(&split(words).iter().map(String::as_str).collect::<Vec<_>>(), "dpn");
-        assert!(asks(&["--version"]));
-        assert!(asks(&["-V"]));
-        assert!(asks(&["-xV"]));
-        assert!(asks(&["-p", "181", "--version"]));
-        assert!(!asks(&["-n", "-V"]));
-        assert!(!asks(&["-n", "--version"]));
-        assert!(!asks(&["--", "--version"]));
-        assert!(!asks(&["--bogus"]));
+    fn requests_are_flags_not_values() {
+        let asks = |words: &[&str]| first_request(&split(words).iter().map(String::as_str).collect::<Vec<_>>(), "dpn");
+        assert_eq!(asks(&["--version"]), Some(Request::Version));
+        assert_eq!(asks(&["-V"]), Some(Request::Version));
+        assert_eq!(asks(&["-xV"]), Some(Request::Version));
+        assert_eq!(asks(&["-p", "181", "--version"]), Some(Request::Version));
+        assert_eq!(asks(&["-Th"]), Some(Request::Help));
+        assert_eq!(asks(&["-?"]), Some(Request::Help));
+        assert_eq!(asks(&["--help", "-V"]), Some(Request::Help));
+        assert_eq!(asks(&["--usage"]), Some(Request::Usage));
+        assert_eq!(asks(&["-n", "-V"]), None);
+        assert_eq!(asks(&["-n", "-h"]), None);
+        assert_eq!(asks(&["-n", "--version"]), None);
+        assert_eq!(asks(&["--", "--version"]), None);
+        assert_eq!(asks(&["--bogus"]), None);
     }
 
     #[test]
-    fn version_exits_zero_quietly_after_printing() {
-        let err = parse_from::<Demo>("demo", &["-T".into(), "--version".into()], "p").unwrap_err();
-        assert_eq!(err.code(), 0);
-        assert_eq!(err.message(), None);
+    fn help_advertises_h_and_lists_the_requests() {
+        let help = help::<Demo>("demo");
+        assert!(help.starts_with("Usage: demo [-h] [-p <pid>] [-T]\n"), "{help}");
+        assert!(help.contains("\n  -h, -?, --help    display this help\n"), "{help}");
+        assert!(help.contains("\n  --usage           display the usage line\n"), "{help}");
+        assert!(help.contains("\n  -V, --version     display the version\n"), "{help}");
+        assert!(!help.contains("display usage information"), "{help}");
+        assert_eq!(usage_line::<Demo>("demo"), "Usage: demo [-h] [-p <pid>] [-T]");
+    }
+
+    #[test]
+    fn help_usage_and_version_exit_zero_quietly() {
+        for word in ["-h", "-?", "--help", "--usage", "-V", "--version"] {
+            let err = parse_from::<Demo>("demo", &["-T".into(), word.into()], "p").unwrap_err();
+            assert_eq!((err.code(), err.message()), (0, None), "{word}");
+        }
+    }
+
+    #[test]
+    fn version_line_names_the_project() {
         assert_eq!(version_line("demo"), format!("demo (bpfbin) {}", env!("CARGO_PKG_VERSION")));
     }
 
     #[test]
-    fn bad_usage_is_status_two_with_the_usage_line() {
+    fn bad_usage_is_ex_usage_with_the_usage_line() {
         let err = parse_from::<Demo>("demo", &["--bogus".into()], "p").unwrap_err();
         assert_eq!(err.code(), EXIT_USAGE);
         let message = err.message().unwrap();
         assert!(message.contains("--bogus"), "{message}");
-        assert!(message.contains("Usage: demo"), "{message}");
+        assert!(message.ends_with("\nUsage: demo [-h] [-p <pid>] [-T]"), "{message}");
         let err = parse_from::<Demo>("demo", &["-p".into(), "abc".into()], "p").unwrap_err();
         assert!(err.message().unwrap().contains("greater than 0"));
     }

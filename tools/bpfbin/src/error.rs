@@ -4,8 +4,9 @@ use std::{fmt::Display, io};
 
 /// Exit status of a runtime failure.
 pub const EXIT_FAILURE: i32 = 1;
-/// Exit status of bad flags or values, as argp-based tools use.
-pub const EXIT_USAGE: i32 = 2;
+/// Exit status of bad flags or values: EX_USAGE, as argp exits, so that
+/// scripts written for libbpf-tools test the same status.
+pub const EXIT_USAGE: i32 = 64;
 
 #[derive(Debug)]
 pub struct Error {

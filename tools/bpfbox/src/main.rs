@@ -5,7 +5,10 @@
 
 use std::io::Write;
 
-use bpfbin::args::{program_name, shift, version_line};
+use bpfbin::{
+    args::{program_name, shift, version_line},
+    error::EXIT_USAGE,
+};
 
 /// Each tool's name and its `main`, one for each tool bpfbox depends on.
 const TOOLS: &[(&str, fn() -> !)] = include!(concat!(env!("OUT_DIR"), "/tools.rs"));
@@ -49,5 +52,5 @@ fn names() -> String {
 
 fn usage_error(message: &str) -> ! {
     eprintln!("bpfbox: {message}; tools: {}\n{USAGE}", names());
-    std::process::exit(2)
+    std::process::exit(EXIT_USAGE)
 }

@@ -2,7 +2,7 @@
 //! tcpconnect does, from `sock:inet_sock_set_state` (no kprobes, no BTF;
 //! see docs/design.md for why that change marks the same connects).
 
-use std::{collections::HashMap, io::Write};
+use std::{collections::HashMap, io::Write, path::PathBuf};
 
 use argh::FromArgs;
 use bpfbin::{
@@ -61,6 +61,14 @@ struct Args {
     /// comma-separated list of destination ports to trace
     #[argh(option, short = 'P', from_str_fn(ports))]
     port: Option<Vec<u16>>,
+    /// trace cgroups in this map: not implemented, as in libbpf-tools (a
+    /// warning, then every cgroup is traced)
+    #[argh(option, short = 'C')]
+    cgroupmap: Option<PathBuf>,
+    /// trace mount namespaces in this map: not implemented, as in
+    /// libbpf-tools (a warning, then every mount namespace is traced)
+    #[argh(option, short = 'M')]
+    mntnsmap: Option<PathBuf>,
     /// print one JSON object per event (with -c, per flow) instead of columns
     #[argh(switch)]
     json: bool,
@@ -74,8 +82,14 @@ pub fn main() -> ! {
 }
 
 fn run() -> Result<()> {
-    let args: Args = bpfbin::args::parse("puP")?;
+    let args: Args = bpfbin::args::parse("puPCM")?;
     bpfbin::init_logging(args.verbose);
+    // Scripts written for libbpf-tools pass them; it warns in these words and traces on.
+    for (given, flag) in [(args.cgroupmap.is_some(), "--cgroupmap"), (args.mntnsmap.is_some(), "--mntnsmap")] {
+        if given {
+            eprintln!("tcpconnect: not implemented: {flag}");
+        }
+    }
 
     let config = Config {
         fields: set_state_fields(&Tracefs::open()?)?,

@@ -75,6 +75,12 @@ fn file_offset(file: &object::File, symbol: &object::Symbol) -> Option<u64> {
 /// libc), without it the program NAME on `$PATH` or else the library in the
 /// loader's usual directories.
 pub fn resolve_binary(binary: &str, pid: Option<u32>) -> Result<PathBuf> {
+    // Said in libbpf-tools' words, before a lookup or the attach fails on it less plainly.
+    if let Some(pid) = pid
+        && !Path::new(&format!("/proc/{pid}")).exists()
+    {
+        return Err(Error::new(format!("no such pid {pid}: -p names no running process")));
+    }
     if binary.contains('/') {
         return Ok(PathBuf::from(binary));
     }
