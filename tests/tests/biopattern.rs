@@ -109,6 +109,6 @@ fn unknown_and_overlong_disk_names() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "biopattern: invalid disk name: no nosuchdisk0 in /sys/block\n");
     let out = run("biopattern", &["-d", &"x".repeat(32)]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("biopattern: invalid disk name: too long\n"));
 }
