@@ -26,6 +26,7 @@ pub mod mountsnoop;
 pub mod oomkill;
 pub mod opensnoop;
 pub mod runqlat;
+pub mod runqslower;
 pub mod sigsnoop;
 pub mod solisten;
 pub mod statsnoop;

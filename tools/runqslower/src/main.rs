@@ -1,0 +1,5 @@
+//! runqslower as a binary of its own; bpfbox links the same library.
+
+fn main() {
+    runqslower::main()
+}
