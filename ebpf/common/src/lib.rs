@@ -27,6 +27,7 @@ pub mod oomkill;
 pub mod opensnoop;
 pub mod runqlat;
 pub mod sigsnoop;
+pub mod softirqslower;
 pub mod solisten;
 pub mod statsnoop;
 pub mod syncsnoop;
