@@ -1,6 +1,7 @@
 //! hardirqs and softirqs: time spent in interrupt handlers, per handler name
 //! (hardirqs) or softirq vector (softirqs), as totals or log2 histograms the
 //! kernel keeps in a hash map that user space reads and empties per interval.
+//! softirqslower shares the vector names and the CPU filter's "every CPU".
 
 use crate::{tracepoint::FieldOffset, user_pod};
 
@@ -71,7 +72,7 @@ pub struct Config {
     /// `__data_loc`, the end of the field for `__rel_loc`).
     pub name: FieldOffset,
     pub name_base: FieldOffset,
-    /// softirqs: `vec` of `irq:softirq_exit`.
+    /// softirqs: `vec` of the `irq:softirq_*` records.
     pub vec: FieldOffset,
     pub _pad: u16,
 }

@@ -28,6 +28,7 @@ pub mod opensnoop;
 pub mod runqlat;
 pub mod runqslower;
 pub mod sigsnoop;
+pub mod softirqslower;
 pub mod solisten;
 pub mod statsnoop;
 pub mod syncsnoop;

@@ -30,7 +30,7 @@ bpfbin_kernel::cgroup_filter!();
 
 /// Whether this interrupt passes `-s` and `-c` (the cgroup of the task it interrupted).
 fn traced(config: &Config) -> bool {
-    on_target_cpu(config) && in_cgroup(config.cgroup != 0)
+    on_target_cpu(config.cpu) && in_cgroup(config.cgroup != 0)
 }
 
 #[tracepoint]

@@ -1,5 +1,6 @@
-//! hardirqs and softirqs, kernel side: the CPU filter, handler names from
-//! the tracepoint record, and the per-handler totals or histograms.
+//! hardirqs, softirqs and softirqslower, kernel side: the CPU filter,
+//! handler names and softirq vectors from the tracepoint record, and the
+//! per-handler totals or histograms.
 
 use aya_ebpf::{
     EbpfContext,
@@ -10,15 +11,22 @@ use aya_ebpf::{
 
 use bpfbin_common::{
     histogram::slot,
-    irqs::{ANY_CPU, Config, Info, MAX_SLOTS},
+    irqs::{ANY_CPU, Config, Info, MAX_SLOTS, SOFTIRQ_NAMES},
+    tracepoint::FieldOffset,
 };
 
 use crate::{atomic_add, read_record, value_or_insert};
 
-/// Whether this CPU passes the CPU filter.
-pub fn on_target_cpu(config: &Config) -> bool {
+/// Whether this CPU passes the CPU filter `cpu` (ANY_CPU for none).
+pub fn on_target_cpu(cpu: u32) -> bool {
     // SAFETY: the helper has no preconditions.
-    config.cpu == ANY_CPU || config.cpu == unsafe { bpf_get_smp_processor_id() }
+    cpu == ANY_CPU || cpu == unsafe { bpf_get_smp_processor_id() }
+}
+
+/// The vector an `irq:softirq_*` record names (its `vec`, at `field`), if
+/// it is one of `SOFTIRQ_NAMES`: a vector of a newer kernel is left out.
+pub fn softirq_vec(ctx: &TracePointContext, field: FieldOffset) -> Option<u32> {
+    read_record::<u32>(ctx, field).filter(|vec| (*vec as usize) < SOFTIRQ_NAMES.len())
 }
 
 /// Copies the string of a tracepoint's dynamic field (`__data_loc` or

@@ -11,8 +11,8 @@ use aya_ebpf::{
 };
 use bpfbin_common::irqs::{Config, Info, SOFTIRQ_NAMES};
 use bpfbin_kernel::{
-    irqs::{on_target_cpu, record},
-    now, read_record,
+    irqs::{on_target_cpu, record, softirq_vec},
+    now,
 };
 
 bpfbin_kernel::config!(Config);
@@ -27,7 +27,7 @@ static INFOS: HashMap<u32, Info> = HashMap::with_max_entries(SOFTIRQ_NAMES.len()
 
 #[tracepoint]
 pub fn softirq_entry(_ctx: TracePointContext) -> u32 {
-    if !on_target_cpu(&CONFIG.load()) {
+    if !on_target_cpu(CONFIG.load().cpu) {
         return 0;
     }
     if let Some(start) = START.get_ptr_mut(0) {
@@ -40,7 +40,7 @@ pub fn softirq_entry(_ctx: TracePointContext) -> u32 {
 #[tracepoint]
 pub fn softirq_exit(ctx: TracePointContext) -> u32 {
     let config = CONFIG.load();
-    if !on_target_cpu(&config) {
+    if !on_target_cpu(config.cpu) {
         return 0;
     }
     let Some(start) = START.get_ptr_mut(0) else { return 0 };
@@ -52,8 +52,7 @@ pub fn softirq_exit(ctx: TracePointContext) -> u32 {
     }
     let ns = now().wrapping_sub(*start);
     *start = 0;
-    let Some(vec) = read_record::<u32>(&ctx, config.vec) else { return 0 };
-    if (vec as usize) < SOFTIRQ_NAMES.len() {
+    if let Some(vec) = softirq_vec(&ctx, config.vec) {
         record(&config, &INFOS, &vec, ns);
     }
     0

@@ -2,8 +2,9 @@
 //! original, and the rooms here follow it: parse arguments (`args`), learn
 //! the kernel (`kernel`), load, attach and loop (`bpf`), print (`output`);
 //! `symbols` and `subsystems` serve the tools that name addresses or trace
-//! sockets, disks and paths. Everything a tool would otherwise repeat lives
-//! here, kept small because every byte of it ends up in every tool.
+//! sockets, disks, soft interrupts and paths. Everything a tool would
+//! otherwise repeat lives here, kept small because every byte of it ends up
+//! in every tool.
 
 pub mod args;
 pub mod bpf;

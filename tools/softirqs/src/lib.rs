@@ -19,6 +19,7 @@ use bpfbin::{
         time::unix_micros,
         write_error,
     },
+    subsystems::irqs::softirq_vec,
 };
 use bpfbin_common::irqs::{ANY_CPU, Config, Info, SOFTIRQ_NAMES};
 
@@ -68,8 +69,6 @@ fn run() -> Result<()> {
     bpfbin::init_logging(args.verbose);
     let (interval, count) = interval_count::<Args>(&args.interval_count)?;
 
-    let tracefs = Tracefs::open()?;
-    let exit = tracefs.format("irq", "softirq_exit")?;
     let config = Config {
         cpu: args.cpu.unwrap_or(ANY_CPU),
         distributed: args.distributed.into(),
@@ -78,7 +77,7 @@ fn run() -> Result<()> {
         cgroup: 0,
         name: 0,
         name_base: 0,
-        vec: exit.require("vec", "irq:softirq_exit")?,
+        vec: softirq_vec(&Tracefs::open()?)?,
         _pad: 0,
     };
 

@@ -1,7 +1,8 @@
 //! The user side of the kernel subsystems a family of tools traces: TCP
-//! sockets (the inet tools), block devices (biolatency, biosnoop) and the
-//! VFS's paths (`-F` full paths).
+//! sockets (the inet tools), block devices (biolatency, biosnoop), soft
+//! interrupts (softirqs, softirqslower) and the VFS's paths (`-F` full paths).
 
 pub mod block;
 pub mod inet;
+pub mod irqs;
 pub mod vfs;

@@ -1,0 +1,3 @@
+fn main() {
+    bpfbin_build::embed_ebpf("softirqslower");
+}
