@@ -167,7 +167,9 @@ fn json_has_every_field() {
     let _loops = BusyLoops::start();
     let mut traced = Traced::start("runqslower", &["--json", MIN_US]);
     let sleeper = Sleeper::start("rqs-json");
-    let line = traced.expect_line("the sleeper", |l| l.contains(&format!("\"tid\":{},", sleeper.tid)));
+    // Its first waits may come before it names itself: wait for the named one.
+    let tid = format!("\"tid\":{},", sleeper.tid);
+    let line = traced.expect_line("the sleeper", |l| l.contains(&tid) && l.contains("\"comm\":\"rqs-json\""));
     let event: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
     assert_eq!(event["comm"], "rqs-json");
     assert!(event["lat_us"].as_u64().unwrap() > 1000, "{line}");
