@@ -6,7 +6,7 @@ use std::{io::Write, path::PathBuf};
 use argh::FromArgs;
 use bpfbin::{
     Result,
-    args::{interval_count, positive, usage_error},
+    args::{interval_count, positive},
     bpf::{
         event_loop::{every_interval, stop_on_signals},
         load::{attach_tracepoint, load},
@@ -20,7 +20,7 @@ use bpfbin::{
         time::unix_micros,
         write_error,
     },
-    subsystems::block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
+    subsystems::block::{disk_filter, disk_name, disks, fields},
 };
 use bpfbin_common::{
     biolatency::{Config, Hist, HistKey},
@@ -82,11 +82,8 @@ fn run() -> Result<()> {
     let args: Args = bpfbin::args::parse("dc")?;
     bpfbin::init_logging(args.verbose);
     let (interval, count) = interval_count::<Args>(&args.interval_count)?;
-    if args.disk.as_ref().is_some_and(|disk| disk.len() + 1 > DISK_NAME_LEN) {
-        return Err(usage_error::<Args>("invalid disk name: too long"));
-    }
     let disks = disks()?;
-    let dev = args.disk.as_deref().map(|name| disk_dev(&disks, name)).transpose()?;
+    let dev = disk_filter::<Args>(&disks, args.disk.as_deref())?;
 
     let tracefs = Tracefs::open()?;
     let config = Config {

@@ -6,7 +6,7 @@ use std::io::Write;
 use argh::FromArgs;
 use bpfbin::{
     Result,
-    args::{interval_count, positive, usage_error},
+    args::{interval_count, positive},
     bpf::{
         event_loop::{every_interval, stop_on_signals},
         load::{attach_tracepoint, load},
@@ -19,7 +19,7 @@ use bpfbin::{
         time::{local_hms, unix_micros},
         write_error,
     },
-    subsystems::block::{DISK_NAME_LEN, disk_dev, disk_name, disks},
+    subsystems::block::{disk_filter, disk_name, disks},
 };
 use bpfbin_common::biopattern::{Config, Counter};
 
@@ -58,11 +58,8 @@ fn run() -> Result<()> {
     let args: Args = bpfbin::args::parse("d")?;
     bpfbin::init_logging(args.verbose);
     let (interval, count) = interval_count::<Args>(&args.interval_count)?;
-    if args.disk.as_ref().is_some_and(|disk| disk.len() + 1 > DISK_NAME_LEN) {
-        return Err(usage_error::<Args>("invalid disk name: too long"));
-    }
     let disks = disks()?;
-    let dev = args.disk.as_deref().map(|name| disk_dev(&disks, name)).transpose()?;
+    let dev = disk_filter::<Args>(&disks, args.disk.as_deref())?;
 
     let tracefs = Tracefs::open()?;
     let complete = tracefs.format("block", "block_rq_complete")?;

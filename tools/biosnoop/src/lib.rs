@@ -6,7 +6,7 @@ use std::{io::Write, path::PathBuf, time::Duration};
 use argh::FromArgs;
 use bpfbin::{
     Result,
-    args::{positive, usage_error},
+    args::positive,
     bpf::{
         event_loop::{Events, read_event},
         load::{attach_tracepoint, load},
@@ -20,7 +20,7 @@ use bpfbin::{
         time::{local_hms, unix_micros},
         write_error,
     },
-    subsystems::block::{DISK_NAME_LEN, disk_dev, disk_name, disks, fields},
+    subsystems::block::{disk_filter, disk_name, disks, fields},
 };
 use bpfbin_common::{
     biosnoop::{Config, Event},
@@ -72,11 +72,8 @@ pub fn main() -> ! {
 fn run() -> Result<()> {
     let args: Args = bpfbin::args::parse("dcm")?;
     bpfbin::init_logging(args.verbose);
-    if args.disk.as_ref().is_some_and(|disk| disk.len() + 1 > DISK_NAME_LEN) {
-        return Err(usage_error::<Args>("invalid disk name: too long"));
-    }
     let disks = disks()?;
-    let dev = args.disk.as_deref().map(|name| disk_dev(&disks, name)).transpose()?;
+    let dev = disk_filter::<Args>(&disks, args.disk.as_deref())?;
 
     let tracefs = Tracefs::open()?;
     // Where the submitting task is current: block_io_start (Linux 6.5) as

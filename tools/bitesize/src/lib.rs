@@ -6,7 +6,7 @@ use std::io::Write;
 use argh::FromArgs;
 use bpfbin::{
     Result,
-    args::{interval_count, positive, usage_error},
+    args::{interval_count, positive},
     bpf::{
         event_loop::{every_interval, stop_on_signals},
         load::{attach_tracepoint, load},
@@ -20,7 +20,7 @@ use bpfbin::{
         time::unix_micros,
         write_error,
     },
-    subsystems::block::{DISK_NAME_LEN, disk_dev, disks},
+    subsystems::block::{disk_filter, disks},
 };
 use bpfbin_common::{
     TASK_COMM_LEN,
@@ -65,10 +65,7 @@ fn run() -> Result<()> {
     let args: Args = bpfbin::args::parse("cd")?;
     bpfbin::init_logging(args.verbose);
     let (interval, count) = interval_count::<Args>(&args.interval_count)?;
-    if args.disk.as_ref().is_some_and(|disk| disk.len() + 1 > DISK_NAME_LEN) {
-        return Err(usage_error::<Args>("invalid disk name: too long"));
-    }
-    let dev = args.disk.as_deref().map(|name| disk_dev(&disks()?, name)).transpose()?;
+    let dev = disk_filter::<Args>(&disks()?, args.disk.as_deref())?;
     // The kernel keeps a command name's first 15 bytes: a longer -c matches
     // the tasks whose name it was cut to.
     let mut comm = [0u8; TASK_COMM_LEN];

@@ -1,4 +1,4 @@
-//! Block devices for biolatency and biosnoop: disk names by the dev_t the
+//! Block devices for the block tools: disk names by the dev_t the
 //! block tracepoints record, and where those tracepoints keep a request's
 //! disk and sector. Nothing here needs BTF.
 
@@ -6,7 +6,10 @@ use std::{collections::BTreeMap, fs};
 
 use bpfbin_common::block::Fields;
 
+use argh::FromArgs;
+
 use crate::{
+    args::usage_error,
     error::{Error, Result},
     kernel::tracefs::Tracefs,
 };
@@ -45,6 +48,16 @@ pub fn disk_dev(disks: &BTreeMap<u32, Disk>, name: &str) -> Result<u32> {
         .find(|(_, disk)| disk.name == name)
         .map(|(&dev, _)| dev)
         .ok_or_else(|| Error::new(format!("invalid disk name: no {name} in /sys/block")))
+}
+
+/// The dev_t of `-d DISK`, if given: a name too long for libbpf-tools is a
+/// usage error of `T`'s command line, one not in /sys/block a runtime one.
+pub fn disk_filter<T: FromArgs>(disks: &BTreeMap<u32, Disk>, name: Option<&str>) -> Result<Option<u32>> {
+    match name {
+        Some(name) if name.len() + 1 > DISK_NAME_LEN => Err(usage_error::<T>("invalid disk name: too long")),
+        Some(name) => disk_dev(disks, name).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// The name of the disk `dev`, "Unknown" as libbpf-tools prints one it
