@@ -47,7 +47,7 @@ fn help_goes_to_stdout_with_status_0() {
     let out = run("oomkill", &["--help"]);
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.starts_with("Usage: oomkill [-v] [--json] [--btf <btf>]"), "{help}");
+    assert!(help.starts_with("Usage: oomkill [-h] [-v] [--json] [--btf <btf>]"), "{help}");
     assert!(help.contains("Trace OOM kills."), "{help}");
 }
 
