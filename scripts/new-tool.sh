@@ -83,7 +83,8 @@ new-tool: $name added; it builds, and says "not written yet" when run. Write it 
   tools/$name/src/lib.rs      arguments, load, attach, loop, print
   tests/tests/$name.rs        the events it must show on this machine
   tests/qemu/checks/$name.sh  the same in every kernel of the QEMU matrix
-and its row in README.md's table of tools. Then:
+its row in README.md's table of tools, and upstream's options in
+tests/libbpf-tools-options.txt. Then:
   BPFBIN_TOOLS="$name bpfbox" scripts/build.sh x86_64
   cd tests && cargo test --test $name --test house
 EOF
